@@ -1,0 +1,3 @@
+from pinmc.cli import main
+
+raise SystemExit(main())

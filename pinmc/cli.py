@@ -1,0 +1,224 @@
+"""The command line: the only place that prints and picks exit statuses.
+
+Exit statuses (stable, see docs/cli.md):
+  0  every property as required (check: all hold / are reachable;
+     test: every expectation met)
+  1  a property is violated (test: an expectation is not met)
+  2  a spec or usage error
+  3  inconclusive: a bound, a time limit or Ctrl-C stopped the search
+  4  internal error (a bug in pinmc)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from typing import Any, Callable, NoReturn
+
+from pinmc import __version__
+from pinmc.diagnostics import Diagnostic, SpecError
+from pinmc.engines.base import UNKNOWN, EngineError, Options, Result
+
+OK, VIOLATED, USAGE, INCONCLUSIVE, INTERNAL = 0, 1, 2, 3, 4
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _define(text: str) -> tuple[str, int]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise UsageError(f"-D {text}: expected NAME=VALUE, e.g. -D GETS=600")
+    try:
+        return name, int(value.replace("_", ""), 0)
+    except ValueError:
+        raise UsageError(f"-D {text}: '{value}' is not an integer") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pinmc", description="A model checker for Linux-kernel page-pinning rules.")
+    p.add_argument("--version", action="version", version=f"pinmc {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def bounds(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a constant of the spec")
+        sp.add_argument("--max-states", type=_positive, metavar="N", help="stop after N states (exit 3)")
+        sp.add_argument("--max-depth", type=_positive, metavar="N", help="explore N steps deep at most (exit 3)")
+        sp.add_argument("--expander", choices=("auto", "scalar", "vector"), default="auto",
+                        help="how the explicit engine expands states (default: auto)")
+
+    c = sub.add_parser("check", help="check every property of specs, with shortest traces")
+    c.add_argument("specs", nargs="+", metavar="SPEC")
+    c.add_argument("--proposal", metavar="FILE", help="apply a proposal to the spec(s)")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--no-time", action="store_true", help="omit timings (deterministic output)")
+    bounds(c)
+
+    t = sub.add_parser("test", help="check specs and proposals against their expect lines")
+    t.add_argument("paths", nargs="*", default=["specs"], metavar="PATH")
+    t.add_argument("--format", choices=("text", "json"), default="text")
+    bounds(t)
+
+    pa = sub.add_parser("parse", help="print a spec in normalised form")
+    pa.add_argument("spec", metavar="SPEC")
+    return p
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return Options(max_states=args.max_states, max_depth=args.max_depth)
+
+
+def _progress() -> Callable[[int, int, float], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(states: int, depth: int, seconds: float) -> None:
+        if seconds >= 1.0:
+            rate = states / seconds if seconds else 0
+            sys.stderr.write(f"\r  {states:,} states, depth {depth}, {rate:,.0f} states/s   ")
+            sys.stderr.flush()
+    return show
+
+
+def _clear_progress() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 70 + "\r")
+        sys.stderr.flush()
+
+
+def _status_of(result: Result) -> int:
+    if any(v.failed for v in result.verdicts):
+        return VIOLATED
+    if any(v.status == UNKNOWN for v in result.verdicts):
+        return INCONCLUSIVE
+    return OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pinmc.engines.explicit.bfs import check
+    from pinmc.report.json import document, result_json
+    from pinmc.report.text import render
+    from pinmc.semantics.pipeline import compile_spec
+
+    defines = dict(_define(d) for d in args.defines)
+    status = OK
+    docs: list[dict[str, Any]] = []
+    for spec in args.specs:
+        system = compile_spec(spec, args.proposal, defines)
+        try:
+            result = check(system, _options(args), _progress(), args.expander)
+        finally:
+            _clear_progress()
+        code = _status_of(result)
+        status = max(status, code) if code != INCONCLUSIVE or status == OK else status
+        if code == VIOLATED:
+            status = VIOLATED
+        if args.format == "json":
+            docs.append(result_json(system, result, spec, args.proposal, not args.no_time))
+        else:
+            if len(args.specs) > 1 and spec != args.specs[0]:
+                print()
+            sys.stdout.write(render(system, result, not args.no_time))
+            if result.stats.limit:
+                print(f"\nsearch stopped: {result.stats.limit}; properties still open: "
+                      + ", ".join(v.prop for v in result.verdicts if v.status == UNKNOWN))
+    if args.format == "json":
+        print(json.dumps(document(docs, status), indent=2))
+    return status
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from pinmc.suite import run_suite
+
+    suite = run_suite(args.paths, _options(args), dict(_define(d) for d in args.defines))
+    for err in suite.errors:
+        print(str(err), file=sys.stderr)
+    if args.format == "json":
+        rows = [{"file": r.file, "spec": r.spec, "proposal": r.proposal, "property": r.prop,
+                 "expected": r.expected, "got": r.got, "engine": r.engine, "met": r.met}
+                for r in suite.rows]
+        print(json.dumps({"schema": "pinmc.test/1", "rows": rows}, indent=2))
+    else:
+        header = ("FILE", "SPEC", "PROPERTY", "EXPECTED", "GOT", "ENGINE", "")
+        table = [header] + [(r.file, r.spec + (f" + {r.proposal}" if r.proposal else ""), r.prop,
+                             r.expected, r.got, r.engine, "ok" if r.met else ("UNKNOWN" if r.unknown else "FAIL"))
+                            for r in suite.rows]
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        for row in table:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        for spec, prop in suite.vacuous:
+            print(f"note: {spec}: reachable property {prop} is never reached; the spec may be vacuous")
+        met = sum(r.met for r in suite.rows)
+        unknown = sum(r.unknown for r in suite.rows)
+        failed = len(suite.rows) - met - unknown
+        print(f"{len(suite.results)} checks, {len(suite.rows)} expectations: {met} met, "
+              f"{failed} not met, {unknown} unknown, {len(suite.errors)} files with errors")
+    if suite.errors:
+        return USAGE
+    if any(not r.met and not r.unknown for r in suite.rows):
+        return VIOLATED
+    if any(r.unknown for r in suite.rows):
+        return INCONCLUSIVE
+    return OK
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from pinmc.syntax.parser import parse_file
+    from pinmc.syntax.printer import show_file
+
+    sys.stdout.write(show_file(parse_file(args.spec)))
+    return OK
+
+
+COMMANDS = {"check": cmd_check, "test": cmd_test, "parse": cmd_parse}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (see the module docstring)."""
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as e:
+        print(f"{e}\nusage: see 'pinmc --help'", file=sys.stderr)
+        return USAGE
+    except SpecError as e:
+        print(str(e), file=sys.stderr)
+        n = len(e.diagnostics)
+        print(f"{n} error{'s' if n != 1 else ''}", file=sys.stderr)
+        return USAGE
+    except EngineError as e:
+        print(Diagnostic(e.code, e.message, e.span).render(), file=sys.stderr)  # type: ignore[arg-type]
+        return USAGE
+    except KeyboardInterrupt:
+        print("pinmc: interrupted", file=sys.stderr)
+        return INCONCLUSIVE
+    except BrokenPipeError:
+        return OK
+    except SystemExit as e:  # --help and --version
+        return int(e.code or 0)
+    except Exception as e:  # noqa: BLE001 - the last line of defence
+        print(f"pinmc: internal error (this is a bug in pinmc, please report it): "
+              f"{type(e).__name__}: {e}", file=sys.stderr)
+        if os.environ.get("PINMC_DEBUG"):
+            traceback.print_exc()
+        return INTERNAL

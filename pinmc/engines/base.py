@@ -1,0 +1,83 @@
+"""What every engine returns: verdicts per property, statistics, traces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pinmc.trace import Trace
+
+# Verdicts.  Invariants, lemmas, asserts and ranges: holds | violated;
+# reachable properties: reachable | unreachable; deadlock: free | reachable.
+# Any of them may be `unknown` when a bound or time limit cut the search.
+HOLDS, VIOLATED = "holds", "violated"
+REACHABLE, UNREACHABLE = "reachable", "unreachable"
+FREE = "free"
+UNKNOWN = "unknown"
+
+FAILING = {("invariant", VIOLATED), ("lemma", VIOLATED), ("assert", VIOLATED), ("range", VIOLATED),
+           ("reachable", UNREACHABLE), ("deadlock", REACHABLE)}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    prop: str
+    kind: str  # invariant | lemma | reachable | assert | range | deadlock
+    status: str
+    engine: str
+    trace: Trace | None = None
+    note: str = ""  # e.g. why it is unknown, or the failing check's message
+
+    @property
+    def failed(self) -> bool:
+        return (self.kind, self.status) in FAILING
+
+
+@dataclass(frozen=True)
+class Stats:
+    states: int = 0
+    transitions: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    peak_bytes: int = 0  # peak memory the search added (resident set growth)
+    complete: bool = True  # the whole reachable state space was explored
+    limit: str | None = None  # which limit stopped the search, if one did
+
+    @property
+    def states_per_second(self) -> float:
+        return self.states / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def bytes_per_state(self) -> float:
+        return self.peak_bytes / self.states if self.states else 0.0
+
+
+@dataclass(frozen=True)
+class Options:
+    max_states: int | None = None
+    max_depth: int | None = None
+    build_graph: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    spec: str
+    proposal: str | None
+    engine: str
+    verdicts: tuple[Verdict, ...]
+    stats: Stats
+    graph: object | None = field(default=None, compare=False)  # networkx.DiGraph when asked for
+
+    def verdict(self, prop: str) -> Verdict:
+        for v in self.verdicts:
+            if v.prop == prop:
+                return v
+        raise KeyError(prop)
+
+
+class EngineError(Exception):
+    """The engine cannot handle this system (e.g. a choose too wide to
+    enumerate); the message says why, `span` where."""
+
+    def __init__(self, code: str, message: str, span: object = None):
+        super().__init__(message)
+        self.code, self.message, self.span = code, message, span

@@ -1,0 +1,216 @@
+"""The vectorised expander: a whole BFS frontier per numpy operation.
+
+A frontier is a (slots x states) int64 matrix.  Each transition becomes a
+few array operations: one guard mask, one fail mask per check, one column
+per update, for every parameter value.  Successors are put in the same
+canonical order as the scalar expander's (frontier row, then move code),
+so both give identical state ids, counts and traces.
+
+Usable when every slot fits in int64 with room for arithmetic (no u64,
+ranges within +-2^31): `supports` says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from pinmc.engines.explicit.codegen import _count_refs, _moves
+from pinmc.ir import nodes as ir
+from pinmc.ir.nodes import Expr
+from pinmc.ir.system import System, Transition
+from pinmc.ir.types import MachT, RangeT
+
+_LIMIT = 1 << 31
+
+
+def supports(system: System) -> bool:
+    """Whether every value of `system` fits the vectorised engine's int64."""
+    for v in system.vars:
+        t = v.ty
+        if isinstance(t, MachT) and t.bits == 64 and not t.signed:
+            return False
+        if isinstance(t, RangeT) and (t.lo < -_LIMIT or t.hi > _LIMIT):
+            return False
+    return all(p.hi - p.lo < _LIMIT for t in system.transitions for p in t.params)
+
+
+def _wrap(ty: object, text: str) -> str:
+    if not isinstance(ty, MachT) or ty.bits == 64:  # i64 wraps natively in int64
+        return text
+    mask = (1 << ty.bits) - 1
+    if ty.signed:
+        half = 1 << (ty.bits - 1)
+        return f"(((({text}) + {half}) & {mask}) - {half})"
+    return f"(({text}) & {mask})"
+
+
+def _vdiv(a: Any, b: Any) -> Any:
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    safe = np.where(b == 0, 1, b)
+    q = np.abs(a) // np.abs(safe)
+    q = np.where((a >= 0) == (safe >= 0), q, -q)
+    return np.where(b == 0, 0, q)
+
+
+def _vmod(a: Any, b: Any) -> Any:
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    return np.where(b == 0, a, a - b * _vdiv(a, b))
+
+
+class VEmitter:
+    """numpy source for expressions, hoisting shared sub-expressions."""
+
+    def __init__(self, refs: dict[int, int], lines: list[str], indent: str):
+        self.refs, self.lines, self.indent = refs, lines, indent
+        self.names: dict[int, str] = {}
+        self.n = 0
+
+    def __call__(self, e: Expr) -> str:
+        k = id(e)
+        if k in self.names:
+            return self.names[k]
+        text = self._text(e)
+        if self.refs.get(k, 0) > 1:
+            name = f"t{self.n}"
+            self.n += 1
+            self.lines.append(f"{self.indent}{name} = {text}")
+            self.names[k] = name
+            return name
+        return text
+
+    def _text(self, e: Expr) -> str:
+        if isinstance(e, ir.Lit):
+            return repr(e.value)
+        if isinstance(e, ir.Slot):
+            return f"c{e.index}"
+        if isinstance(e, ir.Var):
+            return f"a{e.id}"
+        if isinstance(e, ir.Un):
+            if e.op == "not":
+                return f"_not({self(e.arg)})"
+            return _wrap(e.ty, f"(-{self(e.arg)})")
+        if isinstance(e, ir.Cast):
+            return _wrap(e.ty, self(e.arg)) if isinstance(e.ty, MachT) else self(e.arg)
+        if isinstance(e, ir.Ite):
+            return f"_where({self(e.cond)}, {self(e.then)}, {self(e.else_)})"
+        if isinstance(e, ir.Quant):
+            fn = "_all" if e.kind == "forall" else "_any"
+            sub = VEmitter({}, self.lines, self.indent)
+            sub.names = dict(self.names)
+            return f"{fn}([{sub(e.body)} for a{e.var.id} in range({e.lo}, {e.hi + 1})])"
+        assert isinstance(e, ir.Bin)
+        a, b, op = self(e.left), self(e.right), e.op
+        if op == "and":
+            return f"_and({a}, {b})"
+        if op == "or":
+            return f"_or({a}, {b})"
+        if op == "=>":
+            return f"_or(_not({a}), {b})"
+        if op == "<=>":
+            return f"(_not({a}) == _not({b}))"
+        if op in ir.CMP_OPS:
+            return f"({a} {op} {b})"
+        if op == "/":
+            return _wrap(e.ty, f"_div({a}, {b})")
+        if op == "%":
+            return _wrap(e.ty, f"_mod({a}, {b})")
+        return _wrap(e.ty, f"({a} {op} {b})")
+
+
+def _bool_all(parts: list[Any]) -> Any:
+    acc: Any = True
+    for p in parts:
+        acc = np.logical_and(acc, p)
+    return acc
+
+
+def _bool_any(parts: list[Any]) -> Any:
+    acc: Any = False
+    for p in parts:
+        acc = np.logical_or(acc, p)
+    return acc
+
+
+NAMESPACE = {"_and": np.logical_and, "_or": np.logical_or, "_not": np.logical_not,
+             "_where": np.where, "_div": _vdiv, "_mod": _vmod, "_all": _bool_all, "_any": _bool_any,
+             "np": np}
+
+
+def _transition(t: Transition, base: int, lines: list[str]) -> None:
+    """Code that appends this transition's successor block to `blocks`."""
+    refs = _count_refs([t.guard] + [c.fail for c in t.checks] + [e for _, e in t.updates])
+    lines.append(f"    # {t.name} {t.branch}".rstrip())
+    ind = "    "
+    code = str(base)
+    if t.params:
+        acc = ""
+        for p in t.params:
+            n = p.hi - p.lo + 1
+            acc = f"(({acc}) * {n} + (a{p.var.id} - {p.lo}))" if acc else f"(a{p.var.id} - {p.lo})"
+        code = f"{base} + {acc}"
+    for p in t.params:
+        lines.append(f"{ind}for a{p.var.id} in range({p.lo}, {p.hi + 1}):")
+        ind += "    "
+    em = VEmitter(refs, lines, ind)
+    g = em(t.guard)
+    lines.append(f"{ind}g = np.broadcast_to(np.asarray({g}, dtype=bool), (n,))")
+    lines.append(f"{ind}enabled |= g")
+    lines.append(f"{ind}if g.any():")
+    ind += "    "
+    em.indent = ind
+    lines.append(f"{ind}ok = g.copy()")
+    for c in t.checks:
+        f = em(c.fail)
+        lines.append(f"{ind}bad = ok & np.broadcast_to(np.asarray({f}, dtype=bool), (n,))")
+        lines.append(f"{ind}if bad.any():")
+        lines.append(f"{ind}    viols.append((int(np.argmax(bad)), {code}, {c.prop!r}))")
+        lines.append(f"{ind}    ok &= ~bad")
+    lines.append(f"{ind}rows = np.flatnonzero(ok)")
+    lines.append(f"{ind}if rows.size:")
+    ind += "    "
+    em.indent = ind
+    em.names = {}
+    lines.append(f"{ind}blk = F[:, rows]")
+    for slot, e in t.updates:
+        lines.append(f"{ind}blk[{slot}] = np.broadcast_to(np.asarray({em(e)}, dtype=np.int64), (n,))[rows]")
+    lines.append(f"{ind}blocks.append(blk); parents.append(rows); codes.append(np.full(rows.size, {code}, dtype=np.int64))")
+
+
+@dataclass(frozen=True)
+class VCompiled:
+    expand: Callable[..., Any]
+    props: Callable[[np.ndarray, int], list[tuple[int, int]]]
+    source: str
+
+
+def compile_vector(system: System) -> VCompiled:
+    k = len(system.vars)
+    cols = "".join(f"    c{i} = F[{i}]\n" for i in range(k))
+    lines = ["def expand(F):", "    n = F.shape[1]", cols.rstrip("\n"),
+             "    enabled = np.zeros(n, dtype=bool)",
+             "    blocks, parents, codes, viols = [], [], [], []"]
+    base = 0
+    for t in system.transitions:
+        _transition(t, base, lines)
+        base += _moves(t)
+    lines.append("    return blocks, parents, codes, viols, enabled")
+    lines += ["", "def props(F, open_mask):", "    n = F.shape[1]", cols.rstrip("\n"), "    hits = []"]
+    for j, p in enumerate(system.properties):
+        em = VEmitter(_count_refs([p.expr]), [], "        ")
+        body: list[str] = []
+        em.lines = body
+        text = em(p.expr)
+        hit = f"_not({text})" if p.kind != "reachable" else text
+        lines.append(f"    if open_mask >> {j} & 1:")
+        lines += body
+        lines.append(f"        m = np.broadcast_to(np.asarray({hit}, dtype=bool), (n,))")
+        lines.append("        if m.any():")
+        lines.append(f"            hits.append(({j}, int(np.argmax(m))))")
+    lines.append("    return hits")
+    source = "\n".join(l for l in lines if l) + "\n"
+    namespace: dict[str, Any] = dict(NAMESPACE)
+    exec(compile(source, f"<pinmc-vector:{system.name}>", "exec"), namespace)  # noqa: S102 - generated from IR
+    return VCompiled(namespace["expand"], namespace["props"], source)

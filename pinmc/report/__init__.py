@@ -1,0 +1,1 @@
+"""Renderings of results: text, JSON (and later pictures and pages)."""

@@ -1,0 +1,2 @@
+"""Syntax tree to transition system: load, elaborate (resolve names, check
+types, inline calls), then lower steps to transitions."""

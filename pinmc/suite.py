@@ -1,0 +1,114 @@
+"""`pinmc test`: run every spec and proposal under some paths and compare
+each verdict with its expectation.  No printing here; the CLI does that."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pinmc.diagnostics import SpecError
+from pinmc.engines.base import UNKNOWN, EngineError, Options, Result
+from pinmc.engines.explicit.bfs import check
+from pinmc.ir.system import System
+from pinmc.semantics.pipeline import compile_spec
+from pinmc.syntax import ast
+from pinmc.syntax.parser import parse_file
+
+
+@dataclass(frozen=True)
+class Row:
+    """One expectation and what the checker found."""
+
+    file: str  # the file that states the expectation
+    spec: str
+    proposal: str | None
+    prop: str
+    expected: str
+    got: str
+    engine: str
+
+    @property
+    def met(self) -> bool:
+        return self.expected == self.got
+
+    @property
+    def unknown(self) -> bool:
+        return self.got == UNKNOWN
+
+
+@dataclass
+class Job:
+    spec_path: str
+    proposal_path: str | None
+
+
+@dataclass
+class SuiteResult:
+    rows: list[Row] = field(default_factory=list)
+    errors: list[SpecError] = field(default_factory=list)
+    results: list[tuple[System, Result, Job]] = field(default_factory=list)
+    vacuous: list[tuple[str, str]] = field(default_factory=list)  # (spec, reachable prop never reached)
+
+
+def discover(paths: list[str]) -> list[str]:
+    """Every `.pin` file named or under the given directories, sorted."""
+    files: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            files += [str(f) for f in sorted(path.rglob("*.pin"))]
+        else:
+            files.append(str(path))
+    return files
+
+
+def _rules(f: ast.File) -> set[str]:
+    return {d.name for d in f.items if isinstance(d, (ast.FnDecl, ast.ProcDecl)) and d.is_rule}
+
+
+def plan(files: list[str], errors: list[SpecError]) -> list[Job]:
+    """Pair specs with the proposals that target them."""
+    parsed: list[ast.File] = []
+    for f in files:
+        try:
+            parsed.append(parse_file(f))
+        except SpecError as e:
+            errors.append(e)
+    specs = {f.name: f for f in parsed if f.kind == "spec"}
+    jobs = [Job(f.path, None) for f in parsed if f.kind == "spec"]
+    for prop in (f for f in parsed if f.kind == "proposal"):
+        targets = list(prop.targets) or sorted(n for n, s in specs.items() if _rules(s) & _rules(prop))
+        for name in targets:
+            if name in specs:
+                jobs.append(Job(specs[name].path, prop.path))
+            else:
+                from pinmc.diagnostics import Diagnostic
+                errors.append(SpecError([Diagnostic("PIN210", f"proposal {prop.name} targets spec "
+                                                    f"'{name}', which is not among the files tested",
+                                                    prop.span)]))
+    return jobs
+
+
+def run_suite(paths: list[str], options: Options = Options(),
+              defines: dict[str, int] | None = None) -> SuiteResult:
+    """Check every job and compare with the expectations."""
+    out = SuiteResult()
+    for job in plan(discover(paths), out.errors):
+        try:
+            system = compile_spec(job.spec_path, job.proposal_path, defines)
+            result = check(system, options)
+        except SpecError as e:
+            out.errors.append(e)
+            continue
+        except EngineError as e:
+            from pinmc.diagnostics import Diagnostic
+            out.errors.append(SpecError([Diagnostic(e.code, e.message, e.span)]))  # type: ignore[arg-type]
+            continue
+        out.results.append((system, result, job))
+        for e in system.expectations:
+            v = result.verdict(e.prop)
+            out.rows.append(Row(e.origin, system.name, system.proposal, e.prop, e.verdict, v.status, v.engine))
+        for v in result.verdicts:
+            if v.kind == "reachable" and v.status == "unreachable":
+                out.vacuous.append((system.name + (f" + {system.proposal}" if system.proposal else ""), v.prop))
+    return out

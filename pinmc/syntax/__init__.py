@@ -1,0 +1,1 @@
+"""Text to syntax tree: the grammar, the parser and the tree builder."""

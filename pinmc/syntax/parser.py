@@ -1,0 +1,134 @@
+"""Parse `.pin` text into an `ast.File`, turning lark errors into diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from pinmc.diagnostics import Diagnostic, SpecError
+from pinmc.source import SourceFile, Span
+from pinmc.syntax import ast
+from pinmc.syntax.build import build
+
+KEYWORDS = ("spec", "proposal", "for", "use", "const", "enum", "symmetric", "page", "var",
+            "fn", "proc", "rule", "thread", "daemon", "when", "invariant", "lemma",
+            "reachable", "expect", "allow", "if", "else", "then", "either", "or", "choose",
+            "in", "assert", "goto", "end", "skip", "and", "not", "forall", "exists", "true",
+            "false", "self", "done")
+
+_MULTI = {"ACTOR_KIND": ("thread", "daemon"), "QUANT": ("forall", "exists")}
+_DISPLAY = {"NAME": "a name", "INT": "a number", "HEX": "a number", "STRING": "a string",
+            "CMP_OP": "a comparison", "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/' or '%'",
+            "$END": "end of file"}
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    grammar = resources.files("pinmc.syntax").joinpath("pinmc.lark").read_text("utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def parse_text(file: SourceFile) -> ast.File:
+    """Parse one file; raises SpecError with a located PIN1xx diagnostic."""
+    try:
+        tree = _lark().parse(file.text)
+    except UnexpectedInput as exc:
+        raise SpecError([_diagnose(file, exc)]) from None
+    return build(file, tree)
+
+
+def parse_file(path: str) -> ast.File:
+    """Read and parse `path`; unreadable or non-UTF-8 files are PIN104."""
+    try:
+        file = SourceFile.read(path)
+    except OSError as exc:
+        raise SpecError([Diagnostic("PIN104", f"cannot read {path}: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        text = open(path, "rb").read()[: exc.start].decode("utf-8", "replace")
+        src = SourceFile(path, text + "?")
+        line, col = src.position(len(text))
+        raise SpecError([Diagnostic("PIN104", f"{path} is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})",
+                                    Span(src, line, col, line, col + 1))]) from None
+    return parse_text(file)
+
+
+def _describe(name: str) -> list[str]:
+    if name in _MULTI:
+        return [f"'{k}'" for k in _MULTI[name]]
+    if name in _DISPLAY:
+        return [_DISPLAY[name]]
+    try:
+        pattern = _lark().get_terminal(name).pattern
+    except KeyError:
+        return [name]
+    return [f"'{pattern.value}'"] if pattern.type == "str" else [name.lower()]
+
+
+def _expected(names: set[str]) -> str:
+    shown = sorted({d for n in names for d in _describe(n)})
+    if len(shown) > 12:
+        shown = shown[:12] + ["..."]
+    return ", ".join(shown)
+
+
+def _keyword_candidates(names: set[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        for d in _describe(n):
+            if d.startswith("'") and d[1:-1].isalpha():
+                out.append(d[1:-1])
+    return out
+
+
+def _suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
+    match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.7)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def _previous_word(file: SourceFile, line: int, column: int) -> tuple[str, int, int] | None:
+    offset = sum(len(l) + 1 for l in file.text.split("\n")[: line - 1]) + column - 1
+    head = file.text[:offset]
+    m = re.search(r"([A-Za-z_][A-Za-z_0-9]*)\s*$", head)
+    if not m:
+        return None
+    ln, col = file.position(m.start(1))
+    return m.group(1), ln, col
+
+
+def _diagnose(file: SourceFile, exc: UnexpectedInput) -> Diagnostic:
+    line, column = exc.line or 1, exc.column or 1
+    if isinstance(exc, UnexpectedCharacters):
+        char = file.text[exc.pos_in_stream] if exc.pos_in_stream < len(file.text) else "?"
+        what = "an unterminated string" if char == '"' else f"unexpected character {char!r}"
+        if file.text.startswith("/*", exc.pos_in_stream):
+            what = "an unterminated /* comment"
+        return Diagnostic("PIN102", what, Span(file, line, column, line, column + 1))
+    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+        expected = set(getattr(exc, "expected", ()) or ())
+        lines = file.text.rstrip().split("\n")
+        ln, col = len(lines), len(lines[-1]) + 1 if lines else 1
+        return Diagnostic("PIN103", f"unexpected end of file; expected {_expected(expected)}",
+                          Span(file, ln, col, ln, col + 1))
+    assert isinstance(exc, UnexpectedToken)
+    tok: Token = exc.token
+    expected = set(exc.expected)
+    span = Span(file, line, column, tok.end_line or line, tok.end_column or column + len(tok))
+    shown = repr(str(tok)) if tok.type != "NAME" else f"name '{tok}'"
+    message = f"unexpected {shown}; expected {_expected(expected)}"
+    hint = ""
+    if tok.type == "NAME":
+        hint = _suggest(str(tok), _keyword_candidates(expected))
+    if not hint:
+        prev = _previous_word(file, line, column)
+        if prev and prev[0] not in KEYWORDS:
+            guess = _suggest(prev[0], KEYWORDS)
+            if guess:
+                word, pl, pc = prev
+                return Diagnostic("PIN101", f"unexpected name '{word}'{guess}",
+                                  Span(file, pl, pc, pl, pc + len(word)))
+    return Diagnostic("PIN101", message + hint, span)
