@@ -7,6 +7,10 @@ from pinmc.ir.system import System
 from pinmc.report.facts import initial_values, step_facts, violation
 
 
+def _steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
 def _status(v: Verdict) -> str:
     return v.status.upper() if v.failed else v.status
 
@@ -27,7 +31,7 @@ def summary(system: System, result: Result, timing: bool = True) -> list[str]:
     width = max(len(v.prop) for v in result.verdicts) if result.verdicts else 8
     expected = {e.prop: e.verdict for e in system.expectations}
     for v in result.verdicts:
-        extra = f"  ({len(v.trace)} steps)" if v.trace is not None else ""
+        extra = f"  ({_steps(len(v.trace))})" if v.trace is not None else ""
         if v.status == UNKNOWN and v.note:
             extra = f"  ({v.note})"
         exp = expected.get(v.prop)
@@ -40,7 +44,7 @@ def trace_lines(system: System, v: Verdict) -> list[str]:
     """A numbered trace: each step with the fields it changed."""
     assert v.trace is not None
     what = {"reachable": "witness", "deadlock": "deadlock"}.get(v.kind, "counterexample")
-    lines = [f"{what} for {v.prop} ({len(v.trace)} steps):"]
+    lines = [f"{what} for {v.prop} ({_steps(len(v.trace))}):"]
     init = ", ".join(f"{n} = {x}" for n, x in initial_values(system) if not n.endswith(".pc"))
     lines.append(f"  initial state: {init}")
     facts = step_facts(system, v.trace)

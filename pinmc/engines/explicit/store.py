@@ -164,10 +164,30 @@ class StateStore:
         m = keys.shape[0]
         if m == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        h = _hash(keys)
+        # Duplicates within the batch first: group by hash, keep the first
+        # of each group (a key whose hash collides with a different key
+        # stays on its own and is sorted out by the table).
+        _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+        rep = first[inverse]
+        differs = ~(keys == keys[rep]).all(axis=1)
+        if differs.any():
+            rep[differs] = np.flatnonzero(differs)
+        reps = np.unique(rep)
+        ids_r, new_r = self._insert_distinct(keys[reps], h[reps], parents[reps], codes[reps])
+        position = np.empty(m, dtype=np.int64)
+        position[reps] = np.arange(reps.size, dtype=np.int64)
+        ids = ids_r[position[rep]]
+        return ids, reps[new_r]
+
+    def _insert_distinct(self, keys: np.ndarray, h: np.ndarray, parents: np.ndarray,
+                         codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`insert` for a batch of (mostly) distinct keys with their hashes."""
+        m = keys.shape[0]
         self._reserve(m)
         table = self.table
         mask = np.int64(len(table) - 1)
-        slot = (_hash(keys) & np.uint64(len(table) - 1)).astype(np.int64)
+        slot = (h & np.uint64(len(table) - 1)).astype(np.int64)
         ref = np.empty(m, dtype=np.int64)  # >= 0: existing id; < 0: -(winner key index) - 1
         pending = np.arange(m, dtype=np.int64)
         claimed: list[np.ndarray] = []
@@ -197,9 +217,8 @@ class StateStore:
             slot[pending] = (slot[pending] + 1) & mask
         new = np.flatnonzero(ref < 0)
         new = new[ref[new] == -new - 1]  # the winners themselves, ascending
-        ids_new = np.arange(self.n, self.n + new.size, dtype=np.int64)
         remap = np.empty(m, dtype=np.int64)
-        remap[new] = ids_new
+        remap[new] = np.arange(self.n, self.n + new.size, dtype=np.int64)
         ids = np.where(ref >= 0, ref, remap[np.maximum(-ref - 1, 0)])
         if claimed:
             slots = np.concatenate(claimed)
