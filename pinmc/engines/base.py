@@ -26,6 +26,7 @@ class Verdict:
     engine: str
     trace: Trace | None = None
     note: str = ""  # e.g. why it is unknown, or the failing check's message
+    certificate: str | None = None  # a proof's inductive invariant, in pinmc syntax
 
     @property
     def failed(self) -> bool:

@@ -398,6 +398,8 @@ class Elab:
             if v.ty == target:
                 return v
             return ir.Lit(target.wrap(evaluate(v, ())), target) if is_const(v) else ir.Cast(v, target)
+        if e.name in ("int", "pc") and e.name not in self.t.fns:
+            return self.to_int(e, scope)
         fn = self.t.fns.get(e.name)
         if fn is None:
             if e.name in self.t.procs:
@@ -415,6 +417,21 @@ class Elab:
         ret = self.resolve_type(fn.ret, inner)
         body = self.expr(fn.body, inner)
         return self.convert(body, value_type(ret), fn.body.span, f"the result of '{fn.name}'")
+
+    def to_int(self, e: ast.Call, scope: Scope) -> Expr:
+        """`int(e)`: a machine integer or enum as a mathematical integer;
+        `pc(A)`: the index of thread A's next step (its number of steps when done)."""
+        if len(e.args) != 1:
+            return self.error("PIN305", f"{e.name}(...) takes one argument, given {len(e.args)}", e.span)
+        if e.name == "pc":
+            got = self.actor_pc(e.args[0], scope, "pc()")
+            return POISON if got is None else ir.Cast(got[1], INT)
+        v = self.expr(e.args[0], scope)
+        if isinstance(v.ty, AnyT):
+            return POISON
+        if not (is_numeric(v.ty) or isinstance(v.ty, EnumT)):
+            return self.error("PIN301", f"int() takes a number or an enum, not {v.ty}", e.span)
+        return v if isinstance(v.ty, IntT) else ir.Cast(v, INT)
 
     def bind_args(self, name: str, params: tuple[ast.Param, ...], args: tuple[ast.Expr, ...],
                   span: Span | None, scope: Scope, lets: list[tuple[ir.Var, Expr]] | None = None) -> Scope | None:

@@ -63,8 +63,9 @@ def _collect(file: ast.File, diags: Collector, seen: dict[str, None], stack: tup
     return items
 
 
-def load(spec_path: str, proposal_path: str | None = None) -> Unit:
-    """Parse the spec, the files it uses and the proposal; apply the proposal."""
+def load(spec_path: str, proposal_path: str | None = None, extra: str | None = None) -> Unit:
+    """Parse the spec, the files it uses and the proposal; apply the
+    proposal; append the lemmas of `extra` (a file of `lemma` lines)."""
     spec = parse_file(spec_path)
     diags = Collector()
     if spec.kind != "spec":
@@ -80,6 +81,13 @@ def load(spec_path: str, proposal_path: str | None = None) -> Unit:
             raise SpecError([Diagnostic("PIN105", f"{proposal_path} is not a proposal: a proposal "
                                         "starts with 'proposal NAME'", proposal.span)])
         items = apply_proposal(spec, items, proposal, diags, seen)
+    if extra is not None:
+        lemmas = parse_file(extra)
+        for d in lemmas.items:
+            if isinstance(d, ast.PropertyDecl) and d.kind == "lemma":
+                items.append(d)
+            else:
+                diags.error("PIN105", "a certificate file holds only 'lemma NAME: EXPR' lines", d.span)
     diags.raise_if_any()
     return Unit(spec, tuple(items), proposal, tuple(seen))
 

@@ -8,9 +8,11 @@ from pinmc.semantics.load import load
 from pinmc.semantics.lower import lower
 
 
-def compile_spec(spec: str, proposal: str | None = None, defines: dict[str, int] | None = None) -> System:
-    """Parse, check, elaborate and lower `spec` (with `proposal` applied).
+def compile_spec(spec: str, proposal: str | None = None, defines: dict[str, int] | None = None,
+                 extra: str | None = None) -> System:
+    """Parse, check, elaborate and lower `spec` (with `proposal` applied,
+    and the lemmas of the headerless file `extra` added, e.g. a certificate).
 
     Raises SpecError with located diagnostics on any user error.
     """
-    return lower(elaborate(load(spec, proposal), defines))
+    return lower(elaborate(load(spec, proposal, extra), defines))

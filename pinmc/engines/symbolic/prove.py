@@ -1,0 +1,195 @@
+"""`pinmc prove`: decide every property with the z3 engines.
+
+Engines: `bmc` (bounded, finds shortest counterexamples), `kind`
+(k-induction), `pdr` (Spacer, run in two configurations as separate
+processes: `spacer.global` on and off, since either may fail where the
+other succeeds), and `auto`: all of them as a portfolio of processes
+within the time limit, the first definite answer per property winning.
+Counterexamples always come from BMC (so they are shortest) and are
+replayed by the reference semantics.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from pinmc.engines.base import (FREE, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Result,
+                                Stats, Verdict)
+from pinmc.engines.symbolic.bmc import bmc
+from pinmc.engines.symbolic.certificate import certify
+from pinmc.engines.symbolic.encode import Encoder, Goal
+from pinmc.engines.symbolic.kinduction import kinduction
+from pinmc.engines.symbolic.outcome import FOUND, PROVED, Outcome
+from pinmc.engines.symbolic.pdr import pdr
+from pinmc.ir.system import System
+from pinmc.semantics.pipeline import compile_spec
+from pinmc.trace import replay
+
+ENGINES = ("auto", "bmc", "kind", "pdr")
+CERT_PREFIX = "cert_"
+
+
+@dataclass(frozen=True)
+class ProveOptions:
+    engine: str = "auto"
+    depth: int = 30  # BMC depth and the largest k of k-induction
+    timeout: float = 30.0  # seconds, for all properties together
+
+
+@dataclass(frozen=True)
+class Source:
+    """How a worker process rebuilds the system (z3 objects do not cross processes)."""
+
+    spec: str
+    proposal: str | None
+    defines: tuple[tuple[str, int], ...]
+    certificate: str | None
+
+
+def _system(src: Source) -> System:
+    return compile_spec(src.spec, src.proposal, dict(src.defines), src.certificate)
+
+
+def _goals(system: System, enc: Encoder) -> list[Goal]:
+    return [g for g in enc.goals() if not g.prop.startswith(CERT_PREFIX)]
+
+
+def outcomes(system: System, engine: str, opts: ProveOptions, deadline: float) -> Iterator[tuple[int, Outcome]]:
+    """Run one engine (bmc, kind, pdr or pdr-global) on every goal, lemmas
+    first (k-induction assumes the lemmas it proved), yielding (goal index,
+    outcome) as each is decided."""
+    enc = Encoder(system)
+    goals = _goals(system, enc)
+    proved_lemmas: list[Goal] = []
+    for i in sorted(range(len(goals)), key=lambda i: goals[i].kind != "lemma"):
+        g = goals[i]
+        if engine == "bmc":
+            o = bmc(enc, g, opts.depth, deadline)
+        elif engine == "kind":
+            o = kinduction(enc, g, opts.depth, deadline, [] if g.kind == "lemma" else proved_lemmas)
+            if g.kind == "lemma" and o.status == PROVED:
+                proved_lemmas.append(g)
+        else:
+            o = pdr(enc, g, deadline, global_gen=(engine == "pdr-global"))
+        yield i, o
+
+
+def _worker(src: Source, engine: str, opts: ProveOptions, deadline: float, q: Any) -> None:
+    try:
+        for i, o in outcomes(_system(src), engine, opts, deadline):
+            q.put((engine, i, o))
+    except Exception as e:  # noqa: BLE001 - this engine just gives no answer
+        q.put((engine, -1, f"{type(e).__name__}: {e}"))
+    q.put((engine, None, None))
+
+
+def _portfolio(src: Source, engines: list[str], opts: ProveOptions, n_goals: int,
+               deadline: float) -> dict[int, list[Outcome]]:
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(src, e, opts, deadline, q), daemon=True) for e in engines]
+    for p in procs:
+        p.start()
+    answers: dict[int, list[Outcome]] = {i: [] for i in range(n_goals)}
+    running = set(engines)
+    try:
+        while running and time.monotonic() < deadline + 1:
+            if all(_settled(answers[i]) for i in answers):
+                break
+            try:
+                engine, i, o = q.get(timeout=max(0.05, min(0.5, deadline + 1 - time.monotonic())))
+            except queue.Empty:
+                continue
+            if i is None:
+                running.discard(engine)
+            elif i >= 0:
+                answers[i].append(o)
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+        for p in procs:
+            p.join(timeout=1)
+    return answers
+
+
+def _settled(outcomes: list[Outcome]) -> bool:
+    """A goal is settled by a proof, or by a counterexample with moves."""
+    return any(o.status == PROVED or (o.status == FOUND and o.moves is not None) for o in outcomes)
+
+
+def _choose(outcomes: list[Outcome]) -> Outcome | None:
+    for o in outcomes:
+        if o.status == FOUND and o.moves is not None:
+            return o
+    for o in outcomes:
+        if o.status == PROVED:
+            return o
+    for o in outcomes:
+        if o.status == FOUND:
+            return o
+    return None
+
+
+def _verdict(system: System, goal: Goal, o: Outcome | None, notes: list[str]) -> Verdict:
+    yes = {"reachable": REACHABLE, "deadlock": REACHABLE}.get(goal.kind, VIOLATED)
+    no = {"reachable": UNREACHABLE, "deadlock": FREE}.get(goal.kind, HOLDS)
+    if o is None:
+        return Verdict(goal.prop, goal.kind, UNKNOWN, "prove", None, "; ".join(n for n in notes if n))
+    if o.status == PROVED:
+        return Verdict(goal.prop, goal.kind, no, o.engine, None, o.note, o.certificate)
+    trace = replay(system, list(o.moves)) if o.moves is not None else None
+    return Verdict(goal.prop, goal.kind, yes, o.engine, trace, o.note)
+
+
+def prove(spec: str, proposal: str | None = None, defines: dict[str, int] | None = None,
+          opts: ProveOptions = ProveOptions(), certificate: str | None = None) -> tuple[System, Result]:
+    """Decide every property of the spec symbolically."""
+    src = Source(spec, proposal, tuple(sorted((defines or {}).items())), certificate)
+    system = _system(src)
+    start = time.monotonic()
+    deadline = start + opts.timeout
+    enc = Encoder(system)
+    goals = _goals(system, enc)
+    answers: dict[int, list[Outcome]] = {i: [] for i in range(len(goals))}
+    if certificate is not None:
+        for i, o in _check_certificates(system, enc, goals, deadline):
+            answers[i].append(o)
+    open_goals = [i for i in answers if not _settled(answers[i])]
+    if open_goals:
+        if opts.engine in ("bmc", "kind"):
+            for i, o in outcomes(system, opts.engine, opts, deadline):
+                answers[i].append(o)
+        else:
+            engines = ["pdr-global", "pdr"] if opts.engine == "pdr" else ["bmc", "kind", "pdr-global", "pdr"]
+            got = _portfolio(src, engines, opts, len(goals), deadline)
+            for i in got:
+                answers[i] += got[i]
+    verdicts = [_verdict(system, g, _choose(answers[i]), [o.note for o in answers[i]])
+                for i, g in enumerate(goals)]
+    stats = Stats(0, 0, 0, time.monotonic() - start, 0, all(v.status != UNKNOWN for v in verdicts), None)
+    return system, Result(system.name, system.proposal, "prove", tuple(verdicts), stats)
+
+
+def _check_certificates(system: System, enc: Encoder, goals: list[Goal],
+                        deadline: float) -> list[tuple[int, Outcome]]:
+    """Re-check `cert_P` lemmas read from a certificate file as proofs of P."""
+    out = []
+    s = enc.state("s")
+    index = {g.prop: i for i, g in enumerate(goals)}
+    for p in system.properties:
+        if not p.name.startswith(CERT_PREFIX):
+            continue
+        target = p.name[len(CERT_PREFIX):]
+        if target not in index:
+            continue
+        formula = enc.expr(p.expr, s, {})
+        problem = certify(enc, goals[index[target]], formula, deadline)
+        if problem is None:
+            out.append((index[target], Outcome(PROVED, "certificate", note=f"certificate {p.name} re-checked",
+                                               certificate=p.source)))
+    return out
