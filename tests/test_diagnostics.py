@@ -110,8 +110,6 @@ def test_unexpected_token(tmp_path: Path) -> None:
     assert caret(d) == ("    s: { x = = 1 }", "             ^")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the 'expected' list of PIN101 omits keyword tokens "
-                   "(lark's filtered `expected` is used instead of `accepts`)")
 def test_unexpected_token_lists_every_expression_start(tmp_path: Path) -> None:
     d = only(errors(tmp_path, "spec c\nvar x: 0..3 = 0\nthread t {\n    s: { x = = 1 }\n}\n"))
     for word in ("'not'", "'true'", "'false'", "'if'", "'self'", "'done'"):
@@ -168,8 +166,6 @@ def test_unterminated_string(tmp_path: Path) -> None:
     assert caret(d) == ('spec f "unterminated', "       ^")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an unterminated /* comment is reported as PIN101 "
-                   "\"unexpected '/'\" (the '/' lexes as MUL_OP, so the PIN102 branch never runs)")
 def test_unterminated_block_comment(tmp_path: Path) -> None:
     d = only(errors(tmp_path, "spec g\n/* never closed\nvar x: bool\n"))
     assert (d.code, d.message) == ("PIN102", "an unterminated /* comment")

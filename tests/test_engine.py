@@ -696,9 +696,6 @@ def test_deterministic(job, expander):
 
 # --------------------------------------------------------------- early stop
 
-@pytest.mark.xfail(strict=True, reason="BUG: the search stops as soon as every property is decided, "
-                   "so `states` is not the number of reachable states and the report says "
-                   "'INCOMPLETE (None)' (complete=False, limit=None)")
 @pytest.mark.parametrize("expander", EXPANDERS)
 def test_stats_count_all_states_when_nothing_is_left_to_decide(tmp_path, expander):
     system = compile_text(tmp_path, """

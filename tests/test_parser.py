@@ -590,8 +590,6 @@ def test_round_trip_expressions(src: str) -> None:
     assert expr(show_expr(e)) == e
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: printer._quote does not escape a newline, so a "
-                   "description with \\n prints as an unterminated string")
 def test_round_trip_description_with_newline_escape() -> None:
     original = parse('spec s "first line\\nsecond line"')
     assert original.description == "first line\nsecond line"

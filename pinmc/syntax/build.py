@@ -94,7 +94,7 @@ class Builder(Transformer):  # type: ignore[type-arg]
 
     def page_decl(self, meta: Meta, ch: list[Any]) -> ast.PageDecl:
         symmetric = False
-        if isinstance(ch[0], Token) and ch[0].type == "SYMMETRIC":
+        if ch[0] == "symmetric":
             symmetric = True
             ch = ch[1:]
         name = ch[0]
@@ -163,6 +163,9 @@ class Builder(Transformer):  # type: ignore[type-arg]
         spec, prop = ch[0]
         return ast.ExpectDecl(spec, prop, str(ch[1]), span=self._span(meta))
 
+    def verdict(self, meta: Meta, ch: list[Any]) -> str:
+        return str(ch[0])
+
     def qualified_target(self, meta: Meta, ch: list[Any]) -> tuple[str | None, str]:
         return str(ch[0]), ch[1]
 
@@ -178,6 +181,9 @@ class Builder(Transformer):  # type: ignore[type-arg]
     # -- types
     def named_type(self, meta: Meta, ch: list[Any]) -> ast.NamedType:
         return ast.NamedType(str(ch[0]), span=self._tok(ch[0]))
+
+    def page_type(self, meta: Meta, ch: list[Any]) -> ast.NamedType:
+        return ast.NamedType("page", span=self._span(meta))
 
     def range_type(self, meta: Meta, ch: list[Any]) -> ast.RangeType:
         return ast.RangeType(ch[0], ch[1], span=self._span(meta))
@@ -263,7 +269,16 @@ class Builder(Transformer):  # type: ignore[type-arg]
         return ast.Unary("not", ch[0], span=self._span(meta))
 
     def neg_(self, meta: Meta, ch: list[Any]) -> ast.Unary:
-        return ast.Unary("-", ch[0], span=self._span(meta))
+        return ast.Unary("-", ch[-1], span=self._span(meta))
+
+    def symmetric(self, meta: Meta, ch: list[Any]) -> str:
+        return "symmetric"
+
+    def actor_kind(self, meta: Meta, ch: list[Any]) -> str:
+        return str(ch[0])
+
+    def quant_kind(self, meta: Meta, ch: list[Any]) -> str:
+        return str(ch[0])
 
     def member(self, meta: Meta, ch: list[Any]) -> ast.Member:
         return ast.Member(ch[0], str(ch[1]), span=self._span(meta))

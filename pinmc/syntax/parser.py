@@ -21,16 +21,18 @@ KEYWORDS = ("spec", "proposal", "for", "use", "const", "enum", "symmetric", "pag
             "in", "assert", "goto", "end", "skip", "and", "not", "forall", "exists", "true",
             "false", "self", "done")
 
-_MULTI = {"ACTOR_KIND": ("thread", "daemon"), "QUANT": ("forall", "exists")}
+_MULTI: dict[str, tuple[str, ...]] = {}
 _DISPLAY = {"NAME": "a name", "INT": "a number", "HEX": "a number", "STRING": "a string",
-            "CMP_OP": "a comparison", "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '/' or '%'",
+            "CMP_OP": "a comparison", "MUL_OP": "'*', '/' or '%'",
             "$END": "end of file"}
 
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = resources.files("pinmc.syntax").joinpath("pinmc.lark").read_text("utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    # the basic lexer makes keywords reserved everywhere (a contextual one
+    # would read `not` as a name where no keyword fits)
+    return Lark(grammar, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=False)
 
 
 def parse_text(file: SourceFile) -> ast.File:
@@ -105,9 +107,10 @@ def _diagnose(file: SourceFile, exc: UnexpectedInput) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
         char = file.text[exc.pos_in_stream] if exc.pos_in_stream < len(file.text) else "?"
         what = "an unterminated string" if char == '"' else f"unexpected character {char!r}"
-        if file.text.startswith("/*", exc.pos_in_stream):
-            what = "an unterminated /* comment"
         return Diagnostic("PIN102", what, Span(file, line, column, line, column + 1))
+    if isinstance(exc, UnexpectedToken) and str(exc.token) == "/" and \
+            file.text.startswith("/*", exc.token.start_pos or 0):
+        return Diagnostic("PIN102", "an unterminated /* comment", Span(file, line, column, line, column + 2))
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         expected = set(getattr(exc, "expected", ()) or ())
         lines = file.text.rstrip().split("\n")
@@ -116,7 +119,7 @@ def _diagnose(file: SourceFile, exc: UnexpectedInput) -> Diagnostic:
                           Span(file, ln, col, ln, col + 1))
     assert isinstance(exc, UnexpectedToken)
     tok: Token = exc.token
-    expected = set(exc.expected)
+    expected = set(getattr(exc, "accepts", None) or exc.expected)
     span = Span(file, line, column, tok.end_line or line, tok.end_column or column + len(tok))
     shown = repr(str(tok)) if tok.type != "NAME" else f"name '{tok}'"
     message = f"unexpected {shown}; expected {_expected(expected)}"

@@ -124,7 +124,8 @@ def _stmt(s: ast.Stmt, indent: int) -> list[str]:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
 
 
 def _params(ps: tuple[ast.Param, ...]) -> str:

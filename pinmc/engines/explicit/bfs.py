@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from pinmc.engines.base import (FREE, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Options,
+from pinmc.engines.base import (FREE, EngineError, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Options,
                                 Result, Stats, Verdict)
 from pinmc.engines.explicit.codegen import compile_system
 from pinmc.engines.explicit.expand import Expander, ScalarExpander, VectorExpander
@@ -46,6 +46,9 @@ class Search:
         self.code = compile_system(system)  # also validates choose widths
         self.layout = Layout.of(system)
         self.store = StateStore(self.layout.words)
+        if expander == "vector" and not supports(system):
+            raise EngineError("PIN407", f"spec {system.name} has values the vector expander cannot hold "
+                              "in 64-bit integers (u64, or very large untyped arithmetic); use --expander scalar")
         use_vector = expander == "vector" or (expander == "auto" and supports(system))
         self.expander: Expander = (VectorExpander(system, compile_vector(system), self.layout)
                                    if use_vector else ScalarExpander(system, self.code, self.layout))
@@ -60,10 +63,6 @@ class Search:
         self.open_checks = set(system.assert_props) | ({"range"} if system.has_range_checks else set())
         self.open_props = (1 << len(system.properties)) - 1
         self.want_deadlock = not system.allow_deadlock
-
-    def _decided(self) -> bool:
-        return not self.open_props and not self.open_checks and \
-            (not self.want_deadlock or self.deadlock is not None)
 
     def _props(self, frontier: Any, ids: np.ndarray) -> None:
         for bit, row in self.expander.prop_hits(frontier, self.open_props):
@@ -94,7 +93,7 @@ class Search:
         ids, _ = self.store.insert(ex.pack(frontier), np.zeros(1, np.int64), np.zeros(1, np.int64))
         self._props(frontier, ids)
         try:
-            while ex.size(frontier) and not self._decided():
+            while ex.size(frontier):
                 if opts.max_depth is not None and self.depth >= opts.max_depth:
                     self.limit = f"--max-depth {opts.max_depth}"
                     break

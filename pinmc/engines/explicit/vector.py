@@ -26,15 +26,85 @@ from pinmc.ir.types import MachT, RangeT
 _LIMIT = 1 << 31
 
 
+class _TooBig(Exception):
+    pass
+
+
+def _bound(e: Expr, bounds: dict[int, int], memo: dict[int, int]) -> int:
+    """An upper bound of |e| over every state.  Raises _TooBig if an untyped
+    (mathematical) intermediate may not fit in int64; machine-typed
+    results are exact anyway, since int64 arithmetic wraps modulo 2^64."""
+    k = id(e)
+    if k in memo:
+        return memo[k]
+    if isinstance(e.ty, MachT):
+        for child in _children(e):
+            _bound(child, bounds, memo)
+        r = max(abs(e.ty.lo), abs(e.ty.hi))
+    elif isinstance(e, ir.Lit):
+        r = abs(e.value)
+    elif isinstance(e, ir.Slot):
+        r = bounds.get(e.index, 1 << 64)
+    elif isinstance(e, ir.Var):
+        r = bounds.get(-1 - e.id, 1 << 64)
+    elif isinstance(e, (ir.Un, ir.Cast)):
+        r = _bound(e.arg, bounds, memo)
+    elif isinstance(e, ir.Ite):
+        _bound(e.cond, bounds, memo)
+        r = max(_bound(e.then, bounds, memo), _bound(e.else_, bounds, memo))
+    elif isinstance(e, ir.Quant):
+        bounds[-1 - e.var.id] = max(abs(e.lo), abs(e.hi))
+        _bound(e.body, bounds, memo)
+        r = 1
+    elif isinstance(e, ir.Bin):
+        a, b = _bound(e.left, bounds, memo), _bound(e.right, bounds, memo)
+        r = {"+": a + b, "-": a + b, "*": a * b, "/": a, "%": a}.get(e.op, 1)
+    else:
+        r = 1 << 64
+    if r >= 1 << 63:
+        raise _TooBig
+    memo[k] = r
+    return r
+
+
+def _children(e: Expr) -> list[Expr]:
+    if isinstance(e, (ir.Un, ir.Cast)):
+        return [e.arg]
+    if isinstance(e, ir.Bin):
+        return [e.left, e.right]
+    if isinstance(e, ir.Ite):
+        return [e.cond, e.then, e.else_]
+    if isinstance(e, ir.Quant):
+        return [e.body]
+    return []
+
+
 def supports(system: System) -> bool:
-    """Whether every value of `system` fits the vectorised engine's int64."""
-    for v in system.vars:
+    """Whether every value and intermediate result of `system` fits the
+    vectorised engine's int64 (no u64 slot, untyped arithmetic bounded)."""
+    bounds: dict[int, int] = {}
+    for k, v in enumerate(system.vars):
         t = v.ty
-        if isinstance(t, MachT) and t.bits == 64 and not t.signed:
-            return False
-        if isinstance(t, RangeT) and (t.lo < -_LIMIT or t.hi > _LIMIT):
-            return False
-    return all(p.hi - p.lo < _LIMIT for t in system.transitions for p in t.params)
+        if isinstance(t, MachT):
+            if t.bits == 64 and not t.signed:
+                return False
+            bounds[k] = max(abs(t.lo), abs(t.hi))
+        elif isinstance(t, RangeT):
+            bounds[k] = max(abs(t.lo), abs(t.hi))
+        else:
+            bounds[k] = 1 << 16
+    exprs: list[Expr] = [p.expr for p in system.properties]
+    for t in system.transitions:
+        for p in t.params:
+            bounds[-1 - p.var.id] = max(abs(p.lo), abs(p.hi))
+        exprs += [t.guard] + [c.fail for c in t.checks] + [e for _, e in t.updates]
+    memo: dict[int, int] = {}
+    try:
+        for e in exprs:
+            _bound(e, bounds, memo)
+    except _TooBig:
+        return False
+    return True
 
 
 def _wrap(ty: object, text: str) -> str:
