@@ -727,7 +727,6 @@ def test_cli_non_utf8(root: Path, tmp_path: Path) -> None:
     assert proc.stderr.startswith(f"{path}:2:7: error[PIN104]: {path} is not valid UTF-8 (byte 0xe9)\n")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: '0x_' makes `pinmc check` exit 4 (internal error) instead of 2")
 def test_cli_malformed_hex_literal_is_a_spec_error(root: Path, tmp_path: Path) -> None:
     path = write(tmp_path, "hex.pin", "spec z\nconst A = 0x_\n")
     proc = run_check(root, str(path))

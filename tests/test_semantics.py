@@ -825,8 +825,6 @@ def test_dynamic_index_in_bounds_no_violation(tmp_path, expander):
     assert statuses(result) == {"one": "reachable", "range": "holds", "deadlock": "free"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a dynamic index out of bounds in a step guard is not "
-                   "checked (guards are elaborated without bounds checks): P[2] silently reads P[1]")
 def test_dynamic_index_out_of_bounds_in_guard_is_range(tmp_path, expander):
     system, result = run(tmp_path, """
         spec dyn

@@ -38,6 +38,7 @@ class StepBody:
     index: int
     guard: Expr
     body: tuple[SStmt, ...]
+    guard_bounds: tuple[tuple[Expr, str, Span | None], ...] = ()  # dynamic indices the guard reads
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,12 @@ def elaborate(unit: Unit, defines: dict[str, int] | None = None) -> Model:
         for k in range(info.count or 1):
             for i, st in enumerate(info.decl.steps):
                 prop = f"{info.name}.{st.label}"
-                scope = Scope(actor=info, instance=k, step_prop=prop, bounds=None)
+                scope = Scope(actor=info, instance=k, step_prop=prop, bounds=[])
                 guard = el.boolean(st.guard, scope, "a step guard") if st.guard else ir.TRUE
+                guard_bounds = tuple(scope.bounds or ())
+                scope.bounds = None
                 body = se.block(st.body, scope)
-                steps.append(StepBody(info, k, st, i, guard, body))
+                steps.append(StepBody(info, k, st, i, guard, body, guard_bounds))
                 if k == 0 and _has_assert(body, prop) and prop not in assert_props:
                     assert_props.append(prop)
 

@@ -35,6 +35,7 @@ class Scope:
     in_proc: bool = False
     calls: tuple[str, ...] = ()
     bounds: list[tuple[Expr, str, Span | None]] | None = None  # dynamic-index checks
+    quantified: frozenset[int] = frozenset()  # ids of quantifier variables in scope
 
     def bind(self, name: str, value: Expr | PageVal) -> "Scope":
         return replace(self, bindings={**self.bindings, name: value})
@@ -42,6 +43,24 @@ class Scope:
 
 def is_const(e: Expr) -> bool:
     return not ir.slots_of(e) and not _has_var(e)
+
+
+def _var_ids(e: Expr) -> set[int]:
+    out: set[int] = set()
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ir.Var):
+            out.add(n.id)
+        elif isinstance(n, (ir.Un, ir.Cast)):
+            stack.append(n.arg)
+        elif isinstance(n, ir.Bin):
+            stack += [n.left, n.right]
+        elif isinstance(n, ir.Ite):
+            stack += [n.cond, n.then, n.else_]
+        elif isinstance(n, ir.Quant):
+            stack.append(n.body)
+    return out
 
 
 def _has_var(e: Expr) -> bool:
@@ -202,7 +221,7 @@ class Elab:
             where = k
         else:
             where = idx
-            if scope.bounds is not None:
+            if scope.bounds is not None and not (_var_ids(idx) & scope.quantified):
                 ok = ir.conj(ir.Bin(">=", idx, ir.Lit(0, INT), BOOL), ir.Bin("<", idx, ir.Lit(size, INT), BOOL))
                 scope.bounds.append((ok, f"index out of bounds (size {size})", e.span))
         return PageVal(base.page, where) if base.page else ActorVal(base.actor, where)  # type: ignore[arg-type]
@@ -379,7 +398,8 @@ class Elab:
         if lo is None or hi is None:
             return POISON
         var = self.fresh(e.var, INT)
-        body = self.boolean(e.body, scope.bind(e.var, var), "a quantifier body")
+        inner = replace(scope.bind(e.var, var), quantified=scope.quantified | {var.id})
+        body = self.boolean(e.body, inner, "a quantifier body")
         if isinstance(body.ty, AnyT):
             return POISON
         return ir.Quant(e.kind, var, lo, hi, body)
@@ -456,6 +476,12 @@ class Elab:
                         self.error("PIN301", f"argument '{p.name}' of '{name}' must be a page", a.span)
                     ok = False
                     continue
+                if lets is not None and v.index is not None and not isinstance(v.index, int) \
+                        and not is_const(v.index):
+                    # the page is chosen at the call, before the body runs
+                    var = self.fresh(f"{p.name}.index", INT)
+                    lets.append((var, v.index))
+                    v = PageVal(v.info, var)
                 inner.bindings[p.name] = v
                 continue
             v = self.convert(self.expr(a, scope), value_type(pty), a.span, f"argument '{p.name}' of '{name}'")

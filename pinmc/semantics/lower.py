@@ -194,8 +194,16 @@ def _step_transitions(lw: Lowerer, sb: StepBody, start: int) -> list[Transition]
     pc_slot = a.pc_slots[sb.instance] if a.is_thread else None
     if pc_slot is not None:
         guard.append(ir.Bin("==", ir.Slot(pc_slot, PcT(a.labels)), ir.Lit(sb.index, PcT(a.labels)), BOOL))
-    guard.append(sb.guard)
-    paths = lw.run(sb.body, [Path(guard, {}, {}, [], [], [])])
+    checks: list[Check] = []
+    if sb.guard_bounds:
+        # an out-of-bounds index in the guard is a range violation whenever
+        # the step is tried, whatever the rest of the guard says
+        inside = ir.conj(*(c for c, _, _ in sb.guard_bounds))
+        guard.append(ir.disj(sb.guard, ir.negate(inside)))
+        checks = [Check("range", ir.negate(c), msg, span) for c, msg, span in sb.guard_bounds]
+    else:
+        guard.append(sb.guard)
+    paths = lw.run(sb.body, [Path(guard, {}, {}, checks, [], [])])
     out = []
     for p in paths:
         g = ir.conj(*p.guard)

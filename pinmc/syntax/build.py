@@ -7,6 +7,7 @@ from typing import Any
 from lark import Token, Transformer, Tree, v_args
 from lark.tree import Meta
 
+from pinmc.diagnostics import Diagnostic, SpecError
 from pinmc.source import SourceFile, Span
 from pinmc.syntax import ast
 
@@ -291,6 +292,9 @@ class Builder(Transformer):  # type: ignore[type-arg]
 
     def int_lit(self, meta: Meta, ch: list[Any]) -> ast.IntLit:
         text = str(ch[0]).replace("_", "")
+        if text.lower() == "0x":
+            raise SpecError([Diagnostic("PIN102", f"'{ch[0]}' is not a number: hex digits must follow 0x",
+                                        self._tok(ch[0]))])
         return ast.IntLit(int(text, 0) if text[:2].lower() == "0x" else int(text),
                           span=self._tok(ch[0]))
 

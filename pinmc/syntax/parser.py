@@ -8,7 +8,7 @@ from functools import lru_cache
 from importlib import resources
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import VisitError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from pinmc.diagnostics import Diagnostic, SpecError
 from pinmc.source import SourceFile, Span
@@ -41,7 +41,12 @@ def parse_text(file: SourceFile) -> ast.File:
         tree = _lark().parse(file.text)
     except UnexpectedInput as exc:
         raise SpecError([_diagnose(file, exc)]) from None
-    return build(file, tree)
+    try:
+        return build(file, tree)
+    except VisitError as exc:  # a builder rejected a token (e.g. a bad number)
+        if isinstance(exc.orig_exc, SpecError):
+            raise exc.orig_exc from None
+        raise
 
 
 def parse_file(path: str) -> ast.File:
@@ -88,7 +93,7 @@ def _keyword_candidates(names: set[str]) -> list[str]:
 
 
 def _suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
-    match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.7)
+    match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
