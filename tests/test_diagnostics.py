@@ -172,8 +172,6 @@ def test_unterminated_block_comment(tmp_path: Path) -> None:
     assert loc(d) == ("spec.pin", 2, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the hex literal '0x_' crashes the AST builder "
-                   "(int('0x', 0) ValueError -> internal error, exit 4) instead of a PIN1xx error")
 def test_malformed_hex_literal(tmp_path: Path) -> None:
     d = only(errors(tmp_path, "spec z\nconst A = 0x_\n"))
     assert d.code.startswith("PIN1")

@@ -866,8 +866,6 @@ def test_proc_page_params_and_nested_calls(tmp_path, expander):
     assert (got["P[0].ref"], got["P[1].ref"], got["P[1].pins"], got["P[0].pins"]) == (3, 2049, 2, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a page argument with a dynamic index (f(P[i])) is "
-                   "re-evaluated after the proc body changes i, so the proc writes the wrong page")
 def test_proc_page_argument_is_fixed_at_the_call(tmp_path, expander):
     system, result = run(tmp_path, """
         spec procs
