@@ -74,6 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-time", action="store_true", help="omit timings (deterministic output)")
     bounds(c)
 
+    pr = sub.add_parser("prove", help="prove or refute every property with z3, for every value")
+    pr.add_argument("specs", nargs="+", metavar="SPEC")
+    pr.add_argument("--proposal", metavar="FILE", help="apply a proposal to the spec(s)")
+    pr.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a constant of the spec")
+    pr.add_argument("--engine", choices=("auto", "bmc", "kind", "infer", "pdr"), default="auto",
+                    help="auto (default): every engine in parallel, first definite answer wins")
+    pr.add_argument("--depth", type=_positive, default=30, metavar="K",
+                    help="BMC depth and largest k of k-induction (default 30)")
+    pr.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                    help="seconds for all properties together (default 60)")
+    pr.add_argument("--format", choices=("text", "json"), default="text")
+    pr.add_argument("--no-time", action="store_true", help="omit timings")
+    pr.add_argument("--certificate", metavar="FILE", help="re-check the certificates (lemma lines) in FILE")
+    pr.add_argument("--certificate-out", metavar="FILE", help="write the certificates found to FILE")
+
     t = sub.add_parser("test", help="check specs and proposals against their expect lines")
     t.add_argument("paths", nargs="*", default=["specs"], metavar="PATH")
     t.add_argument("--format", choices=("text", "json"), default="text")
@@ -147,6 +163,37 @@ def cmd_check(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_prove(args: argparse.Namespace) -> int:
+    from pinmc.engines.symbolic.prove import ProveOptions, prove
+    from pinmc.report.json import document, result_json
+    from pinmc.report.text import certificate_line, render
+
+    defines = dict(_define(d) for d in args.defines)
+    opts = ProveOptions(args.engine, args.depth, args.timeout)
+    status = OK
+    docs: list[dict[str, Any]] = []
+    certs: list[str] = []
+    for spec in args.specs:
+        system, result = prove(spec, args.proposal, defines, opts, args.certificate)
+        code = _status_of(result)
+        if code == VIOLATED or (code == INCONCLUSIVE and status == OK):
+            status = code
+        certs += [certificate_line(v) for v in result.verdicts if v.certificate]
+        if args.format == "json":
+            docs.append(result_json(system, result, spec, args.proposal, not args.no_time))
+        else:
+            if spec != args.specs[0]:
+                print()
+            sys.stdout.write(render(system, result, not args.no_time))
+    if args.certificate_out:
+        with open(args.certificate_out, "w", encoding="utf-8") as f:
+            f.write("// pinmc certificates: inductive invariants; re-check with pinmc prove --certificate\n")
+            f.write("".join(c + "\n" for c in certs))
+    if args.format == "json":
+        print(json.dumps(document(docs, status), indent=2))
+    return status
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     from pinmc.suite import run_suite
 
@@ -190,7 +237,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return OK
 
 
-COMMANDS = {"check": cmd_check, "test": cmd_test, "parse": cmd_parse}
+COMMANDS = {"check": cmd_check, "prove": cmd_prove, "test": cmd_test, "parse": cmd_parse}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,12 +3,13 @@ each verdict with its expectation.  No printing here; the CLI does that."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pinmc.diagnostics import SpecError
 from pinmc.engines.base import UNKNOWN, EngineError, Options, Result
 from pinmc.engines.explicit.bfs import check
+from pinmc.engines.symbolic.prove import ProveOptions, prove
 from pinmc.ir.system import System
 from pinmc.semantics.pipeline import compile_spec
 from pinmc.syntax import ast
@@ -89,20 +90,32 @@ def plan(files: list[str], errors: list[SpecError]) -> list[Job]:
     return jobs
 
 
+def _decide(job: Job, options: Options, defines: dict[str, int] | None,
+            prove_options: ProveOptions) -> tuple[System, Result]:
+    """The explicit engine first; the prover for what it cannot decide
+    (a choose too wide to enumerate, or a bound hit)."""
+    system = compile_spec(job.spec_path, job.proposal_path, defines)
+    try:
+        result = check(system, options)
+    except EngineError:
+        return prove(job.spec_path, job.proposal_path, defines, prove_options)
+    if all(v.status != UNKNOWN for v in result.verdicts):
+        return system, result
+    _, proved = prove(job.spec_path, job.proposal_path, defines, prove_options)
+    merged = tuple(p if v.status == UNKNOWN else v for v, p in zip(result.verdicts, proved.verdicts))
+    return system, replace(result, verdicts=merged)
+
+
 def run_suite(paths: list[str], options: Options = Options(),
-              defines: dict[str, int] | None = None) -> SuiteResult:
-    """Check every job and compare with the expectations."""
+              defines: dict[str, int] | None = None,
+              prove_options: ProveOptions = ProveOptions(timeout=20.0)) -> SuiteResult:
+    """Decide every job and compare with the expectations."""
     out = SuiteResult()
     for job in plan(discover(paths), out.errors):
         try:
-            system = compile_spec(job.spec_path, job.proposal_path, defines)
-            result = check(system, options)
+            system, result = _decide(job, options, defines, prove_options)
         except SpecError as e:
             out.errors.append(e)
-            continue
-        except EngineError as e:
-            from pinmc.diagnostics import Diagnostic
-            out.errors.append(SpecError([Diagnostic(e.code, e.message, e.span)]))  # type: ignore[arg-type]
             continue
         out.results.append((system, result, job))
         for e in system.expectations:

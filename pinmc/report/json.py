@@ -73,7 +73,8 @@ def result_json(system: System, result: Result, spec_file: str, proposal_file: s
             "name": v.prop, "kind": v.kind, "verdict": v.status, "engine": v.engine,
             "failed": v.failed, "expected": expected.get(v.prop),
             "as_expected": None if v.prop not in expected else expected[v.prop] == v.status,
-            "note": v.note, "trace": trace_json(system, v)} for v in result.verdicts],
+            "note": v.note, "certificate": v.certificate,
+            "trace": trace_json(system, v)} for v in result.verdicts],
     }
 
 

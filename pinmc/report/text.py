@@ -21,12 +21,18 @@ def summary(system: System, result: Result, timing: bool = True) -> list[str]:
     if system.proposal:
         head += f" with proposal {system.proposal}"
     lines = [head + (f": {system.description}" if system.description else "")]
-    extent = "complete" if s.complete else f"INCOMPLETE ({s.limit})"
-    lines.append(f"  {result.engine}: {s.states:,} states, {s.transitions:,} transitions, "
-                 f"depth {s.depth}, {extent}")
-    if timing:
-        lines.append(f"  time: {s.seconds:.2f} s, {s.states_per_second:,.0f} states/s, "
-                     f"peak memory {s.peak_bytes / 2**20:.1f} MiB ({s.bytes_per_state:.0f} bytes/state)")
+    if result.engine == "explicit":
+        extent = "complete" if s.complete else f"INCOMPLETE ({s.limit})"
+        lines.append(f"  explicit: {s.states:,} states, {s.transitions:,} transitions, "
+                     f"depth {s.depth}, {extent}")
+        if timing:
+            lines.append(f"  time: {s.seconds:.2f} s, {s.states_per_second:,.0f} states/s, "
+                         f"peak memory {s.peak_bytes / 2**20:.1f} MiB ({s.bytes_per_state:.0f} bytes/state)")
+    else:
+        consts = ", ".join(f"{k} = {v}" for k, v in system.constants)
+        lines.append(f"  symbolic (z3), for every value of the machine integers" + (f"; {consts}" if consts else ""))
+        if timing:
+            lines.append(f"  time: {s.seconds:.2f} s")
     lines.append("")
     width = max(len(v.prop) for v in result.verdicts) if result.verdicts else 8
     expected = {e.prop: e.verdict for e in system.expectations}
@@ -36,7 +42,8 @@ def summary(system: System, result: Result, timing: bool = True) -> list[str]:
             extra = f"  ({v.note})"
         exp = expected.get(v.prop)
         mark = "" if exp is None else ("  [as expected]" if exp == v.status else f"  [expected {exp}]")
-        lines.append(f"  {v.prop:<{width}}  {v.kind:<9}  {_status(v)}{extra}{mark}")
+        engine = f"  by {v.engine}" if result.engine != "explicit" else ""
+        lines.append(f"  {v.prop:<{width}}  {v.kind:<9}  {_status(v)}{engine}{extra}{mark}")
     return lines
 
 
@@ -77,4 +84,13 @@ def render(system: System, result: Result, timing: bool = True) -> str:
     for v in traced:
         lines.append("")
         lines += trace_lines(system, v)
+    certs = [v for v in result.verdicts if v.certificate]
+    if certs:
+        lines += ["", "certificates (inductive invariants, re-checked; pinmc prove --certificate FILE checks them again):"]
+        lines += [f"  {certificate_line(v)}" for v in certs]
     return "\n".join(lines) + "\n"
+
+
+def certificate_line(v: Verdict) -> str:
+    """A verdict's certificate as a pinmc lemma declaration."""
+    return f"lemma cert_{v.prop.replace('.', '_')}: {v.certificate}"

@@ -12,16 +12,20 @@ replayed by the reference semantics.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import time
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+import z3
+
 from pinmc.engines.base import (FREE, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Result,
                                 Stats, Verdict)
-from pinmc.engines.symbolic.bmc import bmc
+from pinmc.engines.symbolic.bmc import bmc_all
 from pinmc.engines.symbolic.certificate import certify
 from pinmc.engines.symbolic.encode import Encoder, Goal
+from pinmc.engines.symbolic.infer import infer
 from pinmc.engines.symbolic.kinduction import kinduction
 from pinmc.engines.symbolic.outcome import FOUND, PROVED, Outcome
 from pinmc.engines.symbolic.pdr import pdr
@@ -29,7 +33,7 @@ from pinmc.ir.system import System
 from pinmc.semantics.pipeline import compile_spec
 from pinmc.trace import replay
 
-ENGINES = ("auto", "bmc", "kind", "pdr")
+ENGINES = ("auto", "bmc", "kind", "infer", "pdr")
 CERT_PREFIX = "cert_"
 
 
@@ -64,21 +68,28 @@ def outcomes(system: System, engine: str, opts: ProveOptions, deadline: float) -
     outcome) as each is decided."""
     enc = Encoder(system)
     goals = _goals(system, enc)
+    if engine == "bmc":
+        yield from bmc_all(enc, goals, opts.depth, deadline)
+        return
     proved_lemmas: list[Goal] = []
     for i in sorted(range(len(goals)), key=lambda i: goals[i].kind != "lemma"):
         g = goals[i]
-        if engine == "bmc":
-            o = bmc(enc, g, opts.depth, deadline)
-        elif engine == "kind":
+        if engine == "kind":
             o = kinduction(enc, g, opts.depth, deadline, [] if g.kind == "lemma" else proved_lemmas)
             if g.kind == "lemma" and o.status == PROVED:
                 proved_lemmas.append(g)
+        elif engine == "infer":
+            o = infer(enc, g, deadline)
         else:
             o = pdr(enc, g, deadline, global_gen=(engine == "pdr-global"))
         yield i, o
 
 
 def _worker(src: Source, engine: str, opts: ProveOptions, deadline: float, q: Any) -> None:
+    # z3's own assertion messages (Spacer's global generalizer has one) go
+    # to the process's stderr: keep them out of the user's terminal
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
     try:
         for i, o in outcomes(_system(src), engine, opts, deadline):
             q.put((engine, i, o))
@@ -161,11 +172,11 @@ def prove(spec: str, proposal: str | None = None, defines: dict[str, int] | None
             answers[i].append(o)
     open_goals = [i for i in answers if not _settled(answers[i])]
     if open_goals:
-        if opts.engine in ("bmc", "kind"):
+        if opts.engine in ("bmc", "kind", "infer"):
             for i, o in outcomes(system, opts.engine, opts, deadline):
                 answers[i].append(o)
         else:
-            engines = ["pdr-global", "pdr"] if opts.engine == "pdr" else ["bmc", "kind", "pdr-global", "pdr"]
+            engines = ["pdr-global", "pdr"] if opts.engine == "pdr" else ["bmc", "infer", "kind", "pdr-global", "pdr"]
             got = _portfolio(src, engines, opts, len(goals), deadline)
             for i in got:
                 answers[i] += got[i]
@@ -187,8 +198,9 @@ def _check_certificates(system: System, enc: Encoder, goals: list[Goal],
         target = p.name[len(CERT_PREFIX):]
         if target not in index:
             continue
-        formula = enc.expr(p.expr, s, {})
-        problem = certify(enc, goals[index[target]], formula, deadline)
+        goal = goals[index[target]]
+        formula = z3.And(enc.expr(p.expr, s, {}), enc.holds(goal, s, "c"))
+        problem = certify(enc, goal, formula, deadline)
         if problem is None:
             out.append((index[target], Outcome(PROVED, "certificate", note=f"certificate {p.name} re-checked",
                                                certificate=p.source)))
