@@ -27,6 +27,7 @@ class Verdict:
     trace: Trace | None = None
     note: str = ""  # e.g. why it is unknown, or the failing check's message
     certificate: str | None = None  # a proof's inductive invariant, in pinmc syntax
+    seconds: float = 0.0  # the deciding engine's time on this property (prover only)
 
     @property
     def failed(self) -> bool:

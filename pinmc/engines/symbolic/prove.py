@@ -152,9 +152,9 @@ def _verdict(system: System, goal: Goal, o: Outcome | None, notes: list[str]) ->
     if o is None:
         return Verdict(goal.prop, goal.kind, UNKNOWN, "prove", None, "; ".join(n for n in notes if n))
     if o.status == PROVED:
-        return Verdict(goal.prop, goal.kind, no, o.engine, None, o.note, o.certificate)
+        return Verdict(goal.prop, goal.kind, no, o.engine, None, o.note, o.certificate, o.seconds)
     trace = replay(system, list(o.moves)) if o.moves is not None else None
-    return Verdict(goal.prop, goal.kind, yes, o.engine, trace, o.note)
+    return Verdict(goal.prop, goal.kind, yes, o.engine, trace, o.note, None, o.seconds)
 
 
 def prove(spec: str, proposal: str | None = None, defines: dict[str, int] | None = None,
