@@ -93,4 +93,5 @@ def render(system: System, result: Result, timing: bool = True) -> str:
 
 def certificate_line(v: Verdict) -> str:
     """A verdict's certificate as a pinmc lemma declaration."""
-    return f"lemma cert_{v.prop.replace('.', '_')}: {v.certificate}"
+    from pinmc.engines.symbolic.prove import cert_name
+    return f"lemma {cert_name(v.prop)}: {v.certificate}"

@@ -223,8 +223,8 @@ def compile_system(system: System) -> Compiled:
     Raises EngineError when a `choose` has too many values to enumerate.
     """
     nvars = len(system.vars)
-    unpack = ", ".join(f"v{k}" for k in range(nvars)) + ("," if nvars == 1 else "")
-    lines = ["def expand(s, i, out, par, codes, viols):", f"    {unpack} = s", "    fired = False"]
+    unpack = (", ".join(f"v{k}" for k in range(nvars)) + ("," if nvars == 1 else "") + " = s") if nvars else "pass"
+    lines = ["def expand(s, i, out, par, codes, viols):", f"    {unpack}", "    fired = False"]
     bases = []
     code = 0
     for t in system.transitions:
@@ -236,7 +236,7 @@ def compile_system(system: System) -> Compiled:
         _transition(t, code, nvars, lines)
         code += moves
     lines.append("    return fired")
-    lines += ["", "def props(s):", f"    {unpack} = s", "    hits = 0"]
+    lines += ["", "def props(s):", f"    {unpack}", "    hits = 0"]
     for k, p in enumerate(system.properties):
         refs = _count_refs([p.expr])
         em = Emitter(refs, lines, "    ")

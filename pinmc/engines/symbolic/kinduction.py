@@ -59,6 +59,8 @@ def kinduction(enc: Encoder, goal: Goal, max_k: int, deadline: float,
                            seconds=time.monotonic() - start)
         if r == z3.unknown:
             return Outcome(UNKNOWN, "kind", note=f"z3: {step.reason_unknown()} at k={k}")
+    if time.monotonic() >= deadline:
+        return Outcome(UNKNOWN, "kind", note=f"time limit at k={len(states) - 1}")
     base = bmc(enc, goal, max_k, deadline)
     if base.status == FOUND:
         return base

@@ -186,17 +186,19 @@ def prove(spec: str, proposal: str | None = None, defines: dict[str, int] | None
     return system, Result(system.name, system.proposal, "prove", tuple(verdicts), stats)
 
 
+def cert_name(prop: str) -> str:
+    """The lemma name under which a property's certificate is written."""
+    return CERT_PREFIX + prop.replace(".", "_")
+
+
 def _check_certificates(system: System, enc: Encoder, goals: list[Goal],
                         deadline: float) -> list[tuple[int, Outcome]]:
     """Re-check `cert_P` lemmas read from a certificate file as proofs of P."""
     out = []
     s = enc.state("s")
-    index = {g.prop: i for i, g in enumerate(goals)}
+    index = {cert_name(g.prop): i for i, g in enumerate(goals)}
     for p in system.properties:
-        if not p.name.startswith(CERT_PREFIX):
-            continue
-        target = p.name[len(CERT_PREFIX):]
-        if target not in index:
+        if p.name not in index:
             continue
         goal = goals[index[target]]
         formula = z3.And(enc.expr(p.expr, s, {}), enc.holds(goal, s, "c"))
