@@ -200,10 +200,10 @@ def _check_certificates(system: System, enc: Encoder, goals: list[Goal],
     for p in system.properties:
         if p.name not in index:
             continue
-        goal = goals[index[target]]
+        goal = goals[index[p.name]]
         formula = z3.And(enc.expr(p.expr, s, {}), enc.holds(goal, s, "c"))
         problem = certify(enc, goal, formula, deadline)
         if problem is None:
-            out.append((index[target], Outcome(PROVED, "certificate", note=f"certificate {p.name} re-checked",
+            out.append((index[p.name], Outcome(PROVED, "certificate", note=f"certificate {p.name} re-checked",
                                                certificate=p.source)))
     return out
