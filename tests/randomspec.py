@@ -6,7 +6,8 @@
   1-2 fields each (at most 3 in all) of types bool, `0..N`, `u8` (now and
   then just below 255, so that it wraps) and `i32` (small values);
 * 1-3 actors, threads and daemons, some with 2 instances and a local, with
-  1-3 steps each: guards, `if`/`else`, `either`, `choose v in 0..2`,
+  1-3 steps each (at most MAX_STEPS step instances in all; a step splits
+  into at most MAX_SPLIT transitions): guards, `if`/`else`, `either`, `choose v in 0..2`,
   `choose p in P`, `+=`/`-=` by small constants, casts, asserts, `end`
   and a bounded backward `goto`;
 * 1-3 properties (invariants, `reachable`, now and then a `lemma`) over
@@ -31,8 +32,7 @@ from typing import Callable
 
 Env = dict[str, int]
 
-U8_MAX = 255
-MAX_STEPS = 6  # step instances (steps times actor instances) in all
+MAX_STEPS = 5  # step instances (steps times actor instances) in all
 MAX_SPLIT = 3  # at most this many transitions per step instance (if/either/choose branches)
 
 
@@ -180,7 +180,7 @@ class Gen:
         for i in range(n):
             kind = "thread" if r.random() < 0.6 else "daemon"
             a = Actor(f"{kind[0]}{i}", kind, r.choice([1, 1, 2]))
-            # at most 6 step instances in all, so the encodings stay small
+            # at most MAX_STEPS step instances in all, so the encodings stay small
             left = MAX_STEPS - sum(len(b.steps) * b.count for b in self.actors) - (n - 1 - i)
             a.steps = [f"s{j}" for j in range(max(1, min(r.randint(1, 3), left // a.count)))]
             if r.random() < 0.35:
@@ -195,7 +195,7 @@ class Gen:
         names = ([a.local] if a.local else []) + ([("k", Ty("range", 0, 1), 0)] if a.counter else [])
         for name, ty, v in names:
             if inside:
-                out.append(Var(name, ty, v, f"{a.name}.{name}"))  # key fixed up by the evaluator: unused
+                out.append(Var(name, ty, v, f"{a.name}.{name}"))  # read only in steps: never evaluated
             else:
                 out += [Var(f"{a.inst(i)}.{name}", ty, v, f"{a.inst(i)}.{name}") for i in range(a.count)]
         return out
@@ -345,7 +345,7 @@ class Gen:
                 pv = [Var(f"p.{f}", t, val, "?") for f, t, val in self.page_array]
                 body = self.stmts(a, vars_ + pv, writable + pv, depth + 1, 1, chosen=chosen)
                 out.append(f"choose p in P {{ {'; '.join(body)} }}")
-            elif x < 0.40:
+            elif x < 0.37:
                 out.append(f"assert {self.cond(vars_, 1).text}, \"{a.name} check\"")
             else:
                 out.append(self.assign(vars_, writable, chosen))

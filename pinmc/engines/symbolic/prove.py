@@ -58,16 +58,20 @@ def _system(src: Source) -> System:
     return compile_spec(src.spec, src.proposal, dict(src.defines), src.certificate)
 
 
-def _goals(system: System, enc: Encoder) -> list[Goal]:
-    return [g for g in enc.goals() if not g.prop.startswith(CERT_PREFIX)]
+def _goals(system: System, enc: Encoder, certificate: str | None) -> list[Goal]:
+    """Every property to decide, less the lemmas read from a certificate file."""
+    from_cert = {p.name for p in system.properties
+                 if certificate is not None and p.span is not None and p.span.file.name == certificate}
+    return [g for g in enc.goals() if g.prop not in from_cert]
 
 
-def outcomes(system: System, engine: str, opts: ProveOptions, deadline: float) -> Iterator[tuple[int, Outcome]]:
+def outcomes(system: System, engine: str, opts: ProveOptions, deadline: float,
+             certificate: str | None = None) -> Iterator[tuple[int, Outcome]]:
     """Run one engine (bmc, kind, pdr or pdr-global) on every goal, lemmas
     first (k-induction assumes the lemmas it proved), yielding (goal index,
     outcome) as each is decided."""
     enc = Encoder(system)
-    goals = _goals(system, enc)
+    goals = _goals(system, enc, certificate)
     if engine == "bmc":
         yield from bmc_all(enc, goals, opts.depth, deadline)
         return
@@ -91,7 +95,7 @@ def _worker(src: Source, engine: str, opts: ProveOptions, deadline: float, q: An
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        for i, o in outcomes(_system(src), engine, opts, deadline):
+        for i, o in outcomes(_system(src), engine, opts, deadline, src.certificate):
             q.put((engine, i, o))
     except Exception as e:  # noqa: BLE001 - this engine just gives no answer
         q.put((engine, -1, f"{type(e).__name__}: {e}"))
@@ -165,7 +169,7 @@ def prove(spec: str, proposal: str | None = None, defines: dict[str, int] | None
     start = time.monotonic()
     deadline = start + opts.timeout
     enc = Encoder(system)
-    goals = _goals(system, enc)
+    goals = _goals(system, enc, certificate)
     answers: dict[int, list[Outcome]] = {i: [] for i in range(len(goals))}
     if certificate is not None:
         for i, o in _check_certificates(system, enc, goals, deadline):
@@ -173,7 +177,7 @@ def prove(spec: str, proposal: str | None = None, defines: dict[str, int] | None
     open_goals = [i for i in answers if not _settled(answers[i])]
     if open_goals:
         if opts.engine in ("bmc", "kind", "infer"):
-            for i, o in outcomes(system, opts.engine, opts, deadline):
+            for i, o in outcomes(system, opts.engine, opts, deadline, certificate):
                 answers[i].append(o)
         else:
             engines = ["pdr-global", "pdr"] if opts.engine == "pdr" else ["bmc", "infer", "kind", "pdr-global", "pdr"]
