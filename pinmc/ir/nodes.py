@@ -10,7 +10,7 @@ node always have the node's type (elaboration inserts `Cast`s).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Iterator, Union
 
 from pinmc.ir.types import BOOL, Type
 
@@ -136,20 +136,35 @@ def ite(c: Expr, a: Expr, b: Expr) -> Expr:
     return Ite(c, a, b, a.ty)
 
 
-def slots_of(e: Expr, acc: set[int] | None = None) -> set[int]:
-    """The state slots an expression reads."""
-    acc = set() if acc is None else acc
+def children(e: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of `e`."""
+    if isinstance(e, (Un, Cast)):
+        return (e.arg,)
+    if isinstance(e, Bin):
+        return (e.left, e.right)
+    if isinstance(e, Ite):
+        return (e.cond, e.then, e.else_)
+    if isinstance(e, Quant):
+        return (e.body,)
+    return ()
+
+
+def walk(e: Expr) -> Iterator[Expr]:
+    """`e` and all its sub-expressions (shared ones once per path)."""
     stack = [e]
     while stack:
         n = stack.pop()
-        if isinstance(n, Slot):
-            acc.add(n.index)
-        elif isinstance(n, (Un, Cast)):
-            stack.append(n.arg)
-        elif isinstance(n, Bin):
-            stack += [n.left, n.right]
-        elif isinstance(n, Ite):
-            stack += [n.cond, n.then, n.else_]
-        elif isinstance(n, Quant):
-            stack.append(n.body)
+        yield n
+        stack.extend(children(n))
+
+
+def slots_of(e: Expr, acc: set[int] | None = None) -> set[int]:
+    """The state slots an expression reads."""
+    acc = set() if acc is None else acc
+    acc.update(n.index for n in walk(e) if isinstance(n, Slot))
     return acc
+
+
+def var_ids(e: Expr) -> set[int]:
+    """The bound variables an expression reads (including quantified ones)."""
+    return {n.id for n in walk(e) if isinstance(n, Var)}

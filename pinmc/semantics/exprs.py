@@ -45,34 +45,11 @@ def is_const(e: Expr) -> bool:
     return not ir.slots_of(e) and not _has_var(e)
 
 
-def _var_ids(e: Expr) -> set[int]:
-    out: set[int] = set()
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ir.Var):
-            out.add(n.id)
-        elif isinstance(n, (ir.Un, ir.Cast)):
-            stack.append(n.arg)
-        elif isinstance(n, ir.Bin):
-            stack += [n.left, n.right]
-        elif isinstance(n, ir.Ite):
-            stack += [n.cond, n.then, n.else_]
-        elif isinstance(n, ir.Quant):
-            stack.append(n.body)
-    return out
-
-
 def _has_var(e: Expr) -> bool:
-    if isinstance(e, ir.Var):
-        return True
-    if isinstance(e, (ir.Un, ir.Cast)):
-        return _has_var(e.arg)
-    if isinstance(e, ir.Bin):
-        return _has_var(e.left) or _has_var(e.right)
-    if isinstance(e, ir.Ite):
-        return _has_var(e.cond) or _has_var(e.then) or _has_var(e.else_)
-    return False  # a Quant binds its own variable
+    """Whether `e` reads a bound variable other than one it quantifies itself."""
+    if isinstance(e, ir.Quant):
+        return False
+    return isinstance(e, ir.Var) or any(_has_var(c) for c in ir.children(e))
 
 
 def _fits(t: Type, v: int) -> bool:
@@ -221,7 +198,7 @@ class Elab:
             where = k
         else:
             where = idx
-            if scope.bounds is not None and not (_var_ids(idx) & scope.quantified):
+            if scope.bounds is not None and not (ir.var_ids(idx) & scope.quantified):
                 ok = ir.conj(ir.Bin(">=", idx, ir.Lit(0, INT), BOOL), ir.Bin("<", idx, ir.Lit(size, INT), BOOL))
                 scope.bounds.append((ok, f"index out of bounds (size {size})", e.span))
         return PageVal(base.page, where) if base.page else ActorVal(base.actor, where)  # type: ignore[arg-type]

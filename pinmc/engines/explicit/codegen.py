@@ -40,14 +40,8 @@ def _count_refs(roots: list[Expr]) -> dict[int, int]:
             continue
         k = id(n)
         refs[k] = refs.get(k, 0) + 1
-        if refs[k] > 1:
-            continue
-        if isinstance(n, (ir.Un, ir.Cast)):
-            stack.append(n.arg)
-        elif isinstance(n, ir.Bin):
-            stack += [n.left, n.right]
-        elif isinstance(n, ir.Ite):
-            stack += [n.cond, n.then, n.else_]
+        if refs[k] == 1 and not isinstance(n, ir.Quant):  # a quantifier body is never hoisted
+            stack.extend(ir.children(n))
     return refs
 
 
@@ -61,8 +55,9 @@ def _wrap(ty: object, text: str) -> str:
     return f"(({text}) & {mask})"
 
 
-class Emitter:
-    """Python source for expressions, hoisting shared sub-expressions."""
+class HoistingEmitter:
+    """Source text for expressions; a sub-expression used more than once
+    (per `refs`) is computed once into a temporary, appended to `lines`."""
 
     def __init__(self, refs: dict[int, int], lines: list[str], indent: str):
         self.refs, self.lines, self.indent = refs, lines, indent
@@ -81,6 +76,13 @@ class Emitter:
             self.names[k] = name
             return name
         return text
+
+    def _text(self, e: Expr) -> str:
+        raise NotImplementedError
+
+
+class Emitter(HoistingEmitter):
+    """Python source for expressions over state tuples."""
 
     def _text(self, e: Expr) -> str:
         if isinstance(e, ir.Lit):
@@ -201,20 +203,7 @@ def _transition(t: Transition, base: int, nvars: int, lines: list[str]) -> None:
 
 
 def _uses_vars(e: Expr) -> bool:
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ir.Var):
-            return True
-        if isinstance(n, (ir.Un, ir.Cast)):
-            stack.append(n.arg)
-        elif isinstance(n, ir.Bin):
-            stack += [n.left, n.right]
-        elif isinstance(n, ir.Ite):
-            stack += [n.cond, n.then, n.else_]
-        elif isinstance(n, ir.Quant):
-            stack.append(n.body)
-    return False
+    return bool(ir.var_ids(e))
 
 
 def compile_system(system: System) -> Compiled:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from pinmc.engines.explicit.codegen import _count_refs, _moves
+from pinmc.engines.explicit.codegen import HoistingEmitter, _count_refs, _moves
 from pinmc.ir import nodes as ir
 from pinmc.ir.nodes import Expr
 from pinmc.ir.system import System, Transition
@@ -38,7 +38,7 @@ def _bound(e: Expr, bounds: dict[int, int], memo: dict[int, int]) -> int:
     if k in memo:
         return memo[k]
     if isinstance(e.ty, MachT):
-        for child in _children(e):
+        for child in ir.children(e):
             _bound(child, bounds, memo)
         r = max(abs(e.ty.lo), abs(e.ty.hi))
     elif isinstance(e, ir.Lit):
@@ -65,18 +65,6 @@ def _bound(e: Expr, bounds: dict[int, int], memo: dict[int, int]) -> int:
         raise _TooBig
     memo[k] = r
     return r
-
-
-def _children(e: Expr) -> list[Expr]:
-    if isinstance(e, (ir.Un, ir.Cast)):
-        return [e.arg]
-    if isinstance(e, ir.Bin):
-        return [e.left, e.right]
-    if isinstance(e, ir.Ite):
-        return [e.cond, e.then, e.else_]
-    if isinstance(e, ir.Quant):
-        return [e.body]
-    return []
 
 
 def supports(system: System) -> bool:
@@ -130,26 +118,8 @@ def _vmod(a: Any, b: Any) -> Any:
     return np.where(b == 0, a, a - b * _vdiv(a, b))
 
 
-class VEmitter:
-    """numpy source for expressions, hoisting shared sub-expressions."""
-
-    def __init__(self, refs: dict[int, int], lines: list[str], indent: str):
-        self.refs, self.lines, self.indent = refs, lines, indent
-        self.names: dict[int, str] = {}
-        self.n = 0
-
-    def __call__(self, e: Expr) -> str:
-        k = id(e)
-        if k in self.names:
-            return self.names[k]
-        text = self._text(e)
-        if self.refs.get(k, 0) > 1:
-            name = f"t{self.n}"
-            self.n += 1
-            self.lines.append(f"{self.indent}{name} = {text}")
-            self.names[k] = name
-            return name
-        return text
+class VEmitter(HoistingEmitter):
+    """numpy source for expressions over frontier columns."""
 
     def _text(self, e: Expr) -> str:
         if isinstance(e, ir.Lit):
