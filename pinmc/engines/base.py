@@ -76,6 +76,11 @@ class Result:
         raise KeyError(prop)
 
 
+def cert_name(prop: str) -> str:
+    """The lemma name under which a property's certificate is written."""
+    return "cert_" + prop.replace(".", "_")
+
+
 class EngineError(Exception):
     """The engine cannot handle this system (e.g. a choose too wide to
     enumerate); the message says why, `span` where."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pinmc.engines.base import UNKNOWN, Result, Verdict
+from pinmc.engines.base import UNKNOWN, Result, Verdict, cert_name
 from pinmc.ir.system import System
 from pinmc.report.facts import initial_values, step_facts, violation
 
@@ -93,5 +93,4 @@ def render(system: System, result: Result, timing: bool = True) -> str:
 
 def certificate_line(v: Verdict) -> str:
     """A verdict's certificate as a pinmc lemma declaration."""
-    from pinmc.engines.symbolic.prove import cert_name
     return f"lemma {cert_name(v.prop)}: {v.certificate}"

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 import z3
 
-from pinmc.engines.base import (FREE, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Result,
+from pinmc.engines.base import (FREE, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Result, cert_name,
                                 Stats, Verdict)
 from pinmc.engines.symbolic.bmc import bmc_all
 from pinmc.engines.symbolic.certificate import certify
@@ -34,7 +34,6 @@ from pinmc.semantics.pipeline import compile_spec
 from pinmc.trace import replay
 
 ENGINES = ("auto", "bmc", "kind", "infer", "pdr")
-CERT_PREFIX = "cert_"
 
 
 @dataclass(frozen=True)
@@ -188,11 +187,6 @@ def prove(spec: str, proposal: str | None = None, defines: dict[str, int] | None
                 for i, g in enumerate(goals)]
     stats = Stats(0, 0, 0, time.monotonic() - start, 0, all(v.status != UNKNOWN for v in verdicts), None)
     return system, Result(system.name, system.proposal, "prove", tuple(verdicts), stats)
-
-
-def cert_name(prop: str) -> str:
-    """The lemma name under which a property's certificate is written."""
-    return CERT_PREFIX + prop.replace(".", "_")
 
 
 def _check_certificates(system: System, enc: Encoder, goals: list[Goal],
