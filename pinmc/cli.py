@@ -130,6 +130,12 @@ def _status_of(result: Result) -> int:
     return OK
 
 
+def _combine(status: int, code: int) -> int:
+    """The status of several results: a violation beats inconclusive beats OK."""
+    rank = {OK: 0, INCONCLUSIVE: 1, VIOLATED: 2}
+    return code if rank[code] > rank[status] else status
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from pinmc.engines.explicit.bfs import check
     from pinmc.report.json import document, result_json
@@ -145,10 +151,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             result = check(system, _options(args), _progress(), args.expander)
         finally:
             _clear_progress()
-        code = _status_of(result)
-        status = max(status, code) if code != INCONCLUSIVE or status == OK else status
-        if code == VIOLATED:
-            status = VIOLATED
+        status = _combine(status, _status_of(result))
         if args.format == "json":
             docs.append(result_json(system, result, spec, args.proposal, not args.no_time))
         else:
@@ -175,9 +178,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
     certs: list[str] = []
     for spec in args.specs:
         system, result = prove(spec, args.proposal, defines, opts, args.certificate)
-        code = _status_of(result)
-        if code == VIOLATED or (code == INCONCLUSIVE and status == OK):
-            status = code
+        status = _combine(status, _status_of(result))
         certs += [certificate_line(v) for v in result.verdicts if v.certificate]
         if args.format == "json":
             docs.append(result_json(system, result, spec, args.proposal, not args.no_time))

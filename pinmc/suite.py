@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pinmc.diagnostics import SpecError
+from pinmc.diagnostics import Diagnostic, SpecError
 from pinmc.engines.base import UNKNOWN, EngineError, Options, Result
 from pinmc.engines.explicit.bfs import check
 from pinmc.engines.symbolic.prove import ProveOptions, prove
@@ -83,7 +83,6 @@ def plan(files: list[str], errors: list[SpecError]) -> list[Job]:
             if name in specs:
                 jobs.append(Job(specs[name].path, prop.path))
             else:
-                from pinmc.diagnostics import Diagnostic
                 errors.append(SpecError([Diagnostic("PIN210", f"proposal {prop.name} targets spec "
                                                     f"'{name}', which is not among the files tested",
                                                     prop.span)]))

@@ -37,7 +37,7 @@ from pinmc.engines.base import (FREE, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VI
 from pinmc.engines.explicit.bfs import check
 from pinmc.engines.symbolic.encode import Encoder, Goal
 from pinmc.engines.symbolic.outcome import FOUND, PROVED, Outcome
-from pinmc.engines.symbolic.prove import CERT_PREFIX, ProveOptions, outcomes, prove
+from pinmc.engines.symbolic.prove import ProveOptions, outcomes, prove
 from pinmc.ir.eval import evaluate, param_values
 from pinmc.ir.system import System
 from pinmc.report.text import certificate_line
@@ -101,7 +101,7 @@ def explicit_of(job: tuple[str, str | None]) -> Result:
 
 def goals_of(system: System) -> list[Goal]:
     """The goals `outcomes` numbers, in its order."""
-    return [g for g in Encoder(system).goals() if not g.prop.startswith(CERT_PREFIX)]
+    return Encoder(system).goals()
 
 
 def trace_moves(trace: Trace) -> list[tuple[int, tuple[int, ...]]]:

@@ -30,7 +30,7 @@ def summary(system: System, result: Result, timing: bool = True) -> list[str]:
                          f"peak memory {s.peak_bytes / 2**20:.1f} MiB ({s.bytes_per_state:.0f} bytes/state)")
     else:
         consts = ", ".join(f"{k} = {v}" for k, v in system.constants)
-        lines.append(f"  symbolic (z3), for every value of the machine integers" + (f"; {consts}" if consts else ""))
+        lines.append("  symbolic (z3), for every value of the machine integers" + (f"; {consts}" if consts else ""))
         if timing:
             lines.append(f"  time: {s.seconds:.2f} s")
     lines.append("")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pinmc.diagnostics import Collector, Diagnostic, Note, SpecError
+from pinmc.diagnostics import Collector, Note
 from pinmc.ir import nodes as ir
 from pinmc.ir.nodes import Expr
-from pinmc.ir.stmts import SStmt
+from pinmc.ir.eval import evaluate
+from pinmc.ir.stmts import SAssert, SAssign, SChoose, SEither, SIf, SStmt
 from pinmc.ir.system import Expectation, StateVar
-from pinmc.ir.types import ANY, MACHINE, AnyT, BoolT, EnumT, PcT, RangeT, Type, value_type
-from pinmc.semantics.exprs import Elab, Scope
+from pinmc.ir.types import MACHINE, AnyT, EnumT, PcT, RangeT, Type, value_type
+from pinmc.semantics.exprs import Elab, Scope, is_const
 from pinmc.semantics.load import Unit
 from pinmc.semantics.stmts import StmtElab
 from pinmc.semantics.tables import ActorInfo, PageInfo, Tables, did_you_mean
@@ -189,8 +190,6 @@ def _typed_init(d: ast.VarDecl | ast.FieldDecl, el: Elab, scope: Scope, what: st
     v = el.convert(el.expr(d.init, scope), value_type(ty), d.init.span, f"the initial value of {d.name}")
     if isinstance(v.ty, AnyT):
         return ty, 0
-    from pinmc.semantics.exprs import is_const
-    from pinmc.ir.eval import evaluate
     if not is_const(v):
         el.error("PIN304", f"the initial value of {d.name} must be a constant", d.init.span)
         return ty, 0
@@ -236,7 +235,6 @@ def _declare_actor(d: ast.ActorDecl, t: Tables, el: Elab, scope: Scope) -> None:
 
 
 def _has_assert(body: tuple[SStmt, ...], prop: str) -> bool:
-    from pinmc.ir.stmts import SAssert, SChoose, SEither, SIf
     for s in body:
         if isinstance(s, SAssert) and s.prop == prop:
             return True
@@ -250,7 +248,6 @@ def _has_assert(body: tuple[SStmt, ...], prop: str) -> bool:
 
 
 def _has_range(body: tuple[SStmt, ...]) -> bool:
-    from pinmc.ir.stmts import SAssert, SAssign, SChoose, SEither, SIf
     for s in body:
         if isinstance(s, SAssign) and s.bounds is not None:
             return True

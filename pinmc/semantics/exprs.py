@@ -16,7 +16,7 @@ from pinmc.ir.eval import evaluate
 from pinmc.ir.nodes import Expr
 from pinmc.ir.types import (ANY, BOOL, INT, MACHINE, PAGE, AnyT, BoolT, EnumT, IntT, MachT, PageT,
                             PcT, RangeT, Type, is_numeric, value_type)
-from pinmc.semantics.tables import ActorInfo, ActorVal, ArrayName, PageInfo, PageVal, Tables, did_you_mean
+from pinmc.semantics.tables import ActorInfo, ActorVal, ArrayName, PageVal, Tables, did_you_mean
 from pinmc.source import Span
 from pinmc.syntax import ast
 

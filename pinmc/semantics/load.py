@@ -12,7 +12,9 @@ from pathlib import Path
 
 from pinmc.diagnostics import Collector, Diagnostic, Note, SpecError
 from pinmc.syntax import ast
+from pinmc.semantics.tables import did_you_mean
 from pinmc.syntax.parser import parse_file
+from pinmc.syntax.printer import show_type
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,6 @@ def _signature(d: ast.FnDecl | ast.ProcDecl) -> tuple[object, ...]:
 
 
 def _show_sig(d: ast.FnDecl | ast.ProcDecl) -> str:
-    from pinmc.syntax.printer import show_type
     params = ", ".join(f"{p.name}: {show_type(p.type)}" for p in d.params)
     ret = f" -> {show_type(d.ret)}" if isinstance(d, ast.FnDecl) else " { ... }"
     return f"rule {d.name}({params}){ret}"
@@ -120,7 +121,6 @@ def apply_proposal(spec: ast.File, items: list[ast.Decl], proposal: ast.File, di
         if isinstance(d, (ast.FnDecl, ast.ProcDecl)) and d.is_rule:
             if d.name not in rules:
                 names = sorted(rules)
-                from pinmc.semantics.tables import did_you_mean
                 diags.error("PIN403", f"proposal {proposal.name} replaces rule '{d.name}', which spec "
                             f"{spec.name} does not declare{did_you_mean(d.name, names)}", d.span)
                 continue

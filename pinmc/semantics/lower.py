@@ -10,13 +10,13 @@ parallel updates, and the checks (asserts, ranges) in program order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from pinmc.ir import nodes as ir
 from pinmc.ir.nodes import Expr
 from pinmc.ir.stmts import SAssert, SAssign, SChoose, SEither, SGoto, SIf, SLet, SStmt, has_split
 from pinmc.ir.system import Actor, Check, Param, Property, StateVar, System, Transition
-from pinmc.ir.types import BOOL, INT, PcT
+from pinmc.ir.types import BOOL, INT, PcT, value_type
 from pinmc.semantics.elaborate import Model, StepBody
 from pinmc.syntax.printer import show_expr
 
@@ -163,7 +163,6 @@ class Lowerer:
 
 
 def _vt(model: Model, slot: int) -> object:
-    from pinmc.ir.types import value_type
     return value_type(model.tables.vars[slot].ty)
 
 

@@ -16,7 +16,7 @@ import z3
 
 from pinmc.engines.symbolic.encode import Encoder, Goal
 from pinmc.ir.system import System
-from pinmc.ir.types import BoolT, EnumT, MachT, PcT
+from pinmc.ir.types import EnumT, MachT, PcT
 
 
 def certify(enc: Encoder, goal: Goal, inv_s: Any, deadline: float) -> str | None:
@@ -105,6 +105,3 @@ def to_pinmc(system: System, formula: Any, state: list[Any]) -> str | None:
     except ValueError:
         return None
 
-
-def bool_slots(system: System) -> list[int]:
-    return [k for k, v in enumerate(system.vars) if isinstance(v.ty, BoolT)]

@@ -18,7 +18,7 @@ import z3
 
 from pinmc.ir import nodes as ir
 from pinmc.ir.nodes import Expr
-from pinmc.ir.system import Check, System, Transition
+from pinmc.ir.system import System, Transition
 from pinmc.ir.types import BoolT, EnumT, MachT, PcT, RangeT
 
 QUANT_EXPAND = 64
@@ -215,15 +215,6 @@ class Encoder:
             return z3.BoolVal(False, self.ctx), sel, envs
         return z3.Or(parts), sel, envs
 
-    def relation(self, s: State, s2: State, tag: str) -> Any:
-        """The transition relation, parameters existentially bound (for CHC)."""
-        parts = []
-        for t in self.system.transitions:
-            env, rng = self.params(t, tag)
-            body = z3.And(rng, self.move(t, s, s2, env))
-            parts.append(z3.Exists(list(env.values()), body) if env else body)
-        return z3.Or(parts) if parts else z3.BoolVal(False, self.ctx)
-
     def decode_move(self, model: z3.ModelRef, sel: Any, envs: list[dict[int, Any]]) -> tuple[int, tuple[int, ...]]:
         tid = model.eval(sel, model_completion=True).as_long()
         t = self.system.transitions[tid]
@@ -293,6 +284,3 @@ class Encoder:
             formula = z3.Exists(params, formula)
         return z3.Not(formula)
 
-
-def check_of(system: System, prop: str) -> list[Check]:
-    return [c for t in system.transitions for c in t.checks if c.prop == prop]

@@ -16,6 +16,7 @@ Houdini, then used to prove the goal by induction.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from fractions import Fraction
@@ -36,7 +37,6 @@ SAMPLES = 400
 
 
 def _sample_args(system: System, t_index: int) -> list[tuple[int, ...]]:
-    import itertools
     t = system.transitions[t_index]
     choices = []
     for p in t.params:
