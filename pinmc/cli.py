@@ -21,8 +21,7 @@ from typing import Any, Callable, NoReturn
 from pinmc import __version__
 from pinmc.diagnostics import Diagnostic, SpecError
 from pinmc.engines.base import UNKNOWN, EngineError, Options, Result
-
-OK, VIOLATED, USAGE, INCONCLUSIVE, INTERNAL = 0, 1, 2, 3, 4
+from pinmc.status import INCONCLUSIVE, INTERNAL, OK, USAGE, VIOLATED, combine, status_of
 
 
 class UsageError(Exception):
@@ -54,6 +53,16 @@ def _positive(text: str) -> int:
     return n
 
 
+GRAPH_LIMIT = 150  # = report.graph.DEFAULT_LIMIT, kept here so --help needs no import
+
+
+def report_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--report", metavar="DIR",
+                    help="write an HTML report, the JSON result and every trace as .dot/.svg/.png into DIR")
+    sp.add_argument("--graph-limit", type=_positive, default=GRAPH_LIMIT, metavar="N",
+                    help=f"with --report: draw the state graph when it has at most N states (default {GRAPH_LIMIT})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pinmc", description="A model checker for Linux-kernel page-pinning rules.")
     p.add_argument("--version", action="version", version=f"pinmc {__version__}")
@@ -72,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--proposal", metavar="FILE", help="apply a proposal to the spec(s)")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--no-time", action="store_true", help="omit timings (deterministic output)")
+    report_options(c)
     bounds(c)
 
     pr = sub.add_parser("prove", help="prove or refute every property with z3, for every value")
@@ -89,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--no-time", action="store_true", help="omit timings")
     pr.add_argument("--certificate", metavar="FILE", help="re-check the certificates (lemma lines) in FILE")
     pr.add_argument("--certificate-out", metavar="FILE", help="write the certificates found to FILE")
+    report_options(pr)
+
+    rd = sub.add_parser("render", help="draw the pictures and HTML report of a saved JSON result")
+    rd.add_argument("result", metavar="RESULT.json")
+    rd.add_argument("-o", "--output", required=True, metavar="DIR", help="directory to write into")
+
+    rp = sub.add_parser("report", help="write the gallery: a report for every spec and proposal, and an index")
+    rp.add_argument("paths", nargs="*", default=["specs"], metavar="PATH")
+    rp.add_argument("-o", "--output", required=True, metavar="DIR", help="directory to write into")
+    rp.add_argument("--graph-limit", type=_positive, default=GRAPH_LIMIT, metavar="N",
+                    help=f"draw state graphs of at most N states (default {GRAPH_LIMIT})")
+    bounds(rp)
 
     t = sub.add_parser("test", help="check specs and proposals against their expect lines")
     t.add_argument("paths", nargs="*", default=["specs"], metavar="PATH")
@@ -122,20 +144,6 @@ def _clear_progress() -> None:
         sys.stderr.flush()
 
 
-def _status_of(result: Result) -> int:
-    if any(v.failed for v in result.verdicts):
-        return VIOLATED
-    if any(v.status == UNKNOWN for v in result.verdicts):
-        return INCONCLUSIVE
-    return OK
-
-
-def _combine(status: int, code: int) -> int:
-    """The status of several results: a violation beats inconclusive beats OK."""
-    rank = {OK: 0, INCONCLUSIVE: 1, VIOLATED: 2}
-    return code if rank[code] > rank[status] else status
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     from pinmc.engines.explicit.bfs import check
     from pinmc.report.json import document, result_json
@@ -145,13 +153,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     defines = dict(_define(d) for d in args.defines)
     status = OK
     docs: list[dict[str, Any]] = []
+    reported: list[dict[str, Any]] = []
     for spec in args.specs:
         system = compile_spec(spec, args.proposal, defines)
         try:
             result = check(system, _options(args), _progress(), args.expander)
         finally:
             _clear_progress()
-        status = _combine(status, _status_of(result))
+        status = combine(status, status_of(result))
+        if args.report:
+            reported.append(_reported(system, result, spec, args))
         if args.format == "json":
             docs.append(result_json(system, result, spec, args.proposal, not args.no_time))
         else:
@@ -163,7 +174,29 @@ def cmd_check(args: argparse.Namespace) -> int:
                       + ", ".join(v.prop for v in result.verdicts if v.status == UNKNOWN))
     if args.format == "json":
         print(json.dumps(document(docs, status), indent=2))
+    if args.report:
+        _write_report(args.report, document(reported, status))
     return status
+
+
+def _reported(system: Any, result: Result, spec: str, args: argparse.Namespace) -> dict[str, Any]:
+    """A result as the report shows it: the JSON form, with the state graph."""
+    from pinmc.report.graph import build
+    from pinmc.report.json import result_json
+
+    return result_json(system, result, spec, args.proposal, not args.no_time,
+                       build(system, result, args.graph_limit))
+
+
+def _write_report(out_dir: str, doc: dict[str, Any]) -> None:
+    from pinmc.report.bundle import write_report
+    from pinmc.report.draw import find_renderer
+
+    written = write_report(doc, out_dir, find_renderer())
+    for note in written.notes:
+        print(f"pinmc: {note}", file=sys.stderr)
+    print(f"report: {os.path.join(out_dir, 'report.html')} ({len(written.pictures)} pictures, "
+          f"{len(written.files)} files)", file=sys.stderr)
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
@@ -176,9 +209,12 @@ def cmd_prove(args: argparse.Namespace) -> int:
     status = OK
     docs: list[dict[str, Any]] = []
     certs: list[str] = []
+    reported: list[dict[str, Any]] = []
     for spec in args.specs:
         system, result = prove(spec, args.proposal, defines, opts, args.certificate)
-        status = _combine(status, _status_of(result))
+        status = combine(status, status_of(result))
+        if args.report:
+            reported.append(_reported(system, result, spec, args))
         certs += [certificate_line(v) for v in result.verdicts if v.certificate]
         if args.format == "json":
             docs.append(result_json(system, result, spec, args.proposal, not args.no_time))
@@ -192,7 +228,39 @@ def cmd_prove(args: argparse.Namespace) -> int:
             f.write("".join(c + "\n" for c in certs))
     if args.format == "json":
         print(json.dumps(document(docs, status), indent=2))
+    if args.report:
+        _write_report(args.report, document(reported, status))
     return status
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from pinmc.report.bundle import BadResult, load_result
+
+    try:
+        doc = load_result(args.result)
+    except BadResult as e:
+        raise UsageError(f"pinmc render: {e}") from None
+    _write_report(args.output, doc)
+    return OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pinmc.report.draw import find_renderer
+    from pinmc.report.gallery import make_gallery
+
+    gallery = make_gallery(args.paths, args.output, find_renderer(), _options(args),
+                           dict(_define(d) for d in args.defines), args.graph_limit)
+    for err in gallery.errors:
+        print(str(err), file=sys.stderr)
+    for note in gallery.notes:
+        print(f"pinmc: {note}", file=sys.stderr)
+    for line in gallery.unmet:
+        print(f"expectation not met: {line}")
+    print(f"gallery: {os.path.join(args.output, 'index.html')}: {len(gallery.reports)} reports, "
+          f"{len(gallery.unmet)} expectations not met, {len(gallery.errors)} files with errors")
+    if gallery.errors:
+        return USAGE
+    return VIOLATED if gallery.unmet else OK
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -238,7 +306,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return OK
 
 
-COMMANDS = {"check": cmd_check, "prove": cmd_prove, "test": cmd_test, "parse": cmd_parse}
+COMMANDS = {"check": cmd_check, "prove": cmd_prove, "test": cmd_test, "parse": cmd_parse,
+            "render": cmd_render, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,8 +89,8 @@ def plan(files: list[str], errors: list[SpecError]) -> list[Job]:
     return jobs
 
 
-def _decide(job: Job, options: Options, defines: dict[str, int] | None,
-            prove_options: ProveOptions) -> tuple[System, Result]:
+def decide(job: Job, options: Options, defines: dict[str, int] | None,
+           prove_options: ProveOptions = ProveOptions(timeout=20.0)) -> tuple[System, Result]:
     """The explicit engine first; the prover for what it cannot decide
     (a choose too wide to enumerate, or a bound hit)."""
     system = compile_spec(job.spec_path, job.proposal_path, defines)
@@ -112,7 +112,7 @@ def run_suite(paths: list[str], options: Options = Options(),
     out = SuiteResult()
     for job in plan(discover(paths), out.errors):
         try:
-            system, result = _decide(job, options, defines, prove_options)
+            system, result = decide(job, options, defines, prove_options)
         except SpecError as e:
             out.errors.append(e)
             continue

@@ -7,25 +7,11 @@ from typing import Any
 from pinmc import __version__
 from pinmc.engines.base import Result, Verdict
 from pinmc.ir.system import System
-from pinmc.ir.types import BoolT, EnumT, PcT
+from pinmc.source import Span
 from pinmc.report.facts import step_facts, violation
+from pinmc.report.values import state_json, value_json
 
 SCHEMA = "pinmc.result/1"
-
-
-def _value(system: System, slot: int, value: int) -> Any:
-    t = system.vars[slot].ty
-    if isinstance(t, BoolT):
-        return bool(value)
-    if isinstance(t, EnumT):
-        return t.members[value]
-    if isinstance(t, PcT):
-        return t.show(value)
-    return value
-
-
-def _state(system: System, state: tuple[int, ...]) -> dict[str, Any]:
-    return {v.name: _value(system, k, state[k]) for k, v in enumerate(system.vars)}
 
 
 def trace_json(system: System, v: Verdict) -> dict[str, Any] | None:
@@ -39,23 +25,31 @@ def trace_json(system: System, v: Verdict) -> dict[str, Any] | None:
             "index": f.number, "move": f.move, "actor": f.actor, "actor_decl": t.actor_decl,
             "step": f.step, "branch": f.branch, "transition": st.transition,
             "args": {p.var.name: a for p, a in zip(t.params, st.args)},
-            "line": f.line, "comment": f.comment, "fails": f.fails,
+            "file": t.span.file.name if t.span else None, "line": f.line,
+            "source": step_source(t.span) if t.span else None, "comment": f.comment, "fails": f.fails,
             "changes": {n: [a, b] for n, a, b in f.changes},
-            "state": _state(system, st.state) if st.state is not None else None,
+            "state": state_json(system, st.state) if st.state is not None else None,
         })
     bad = violation(system, v)
     return {
         "length": len(trace),
-        "initial": _state(system, trace.init),
+        "initial": state_json(system, trace.init),
         "steps": steps,
         "violation": None if bad is None else {
             "property": bad.prop, "text": bad.text, "values": dict(bad.values)},
     }
 
 
+def step_source(span: Span) -> str:
+    """The source text of a step declaration: its whole lines."""
+    lines = span.file.text.splitlines()
+    return "\n".join(lines[span.line - 1:span.end_line])
+
+
 def result_json(system: System, result: Result, spec_file: str, proposal_file: str | None,
-                timing: bool = True) -> dict[str, Any]:
-    """One spec's result as a JSON-ready dict."""
+                timing: bool = True, state_graph: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One spec's result as a JSON-ready dict; `state_graph` (from
+    `report.graph.build`) is included when given, else null."""
     s = result.stats
     expected = {e.prop: e.verdict for e in system.expectations}
     stats: dict[str, Any] = {"states": s.states, "transitions": s.transitions, "depth": s.depth,
@@ -67,7 +61,8 @@ def result_json(system: System, result: Result, spec_file: str, proposal_file: s
         "spec": system.name, "description": system.description, "file": spec_file,
         "proposal": system.proposal, "proposal_file": proposal_file,
         "constants": dict(system.constants), "engine": result.engine, "stats": stats,
-        "vars": [{"name": v.name, "type": str(v.ty), "init": _value(system, k, v.init)}
+        "vars": [{"name": v.name, "group": v.group, "field": v.field, "type": str(v.ty),
+                  "init": value_json(system, k, v.init)}
                  for k, v in enumerate(system.vars)],
         "properties": [{
             "name": v.prop, "kind": v.kind, "verdict": v.status, "engine": v.engine,
@@ -75,6 +70,7 @@ def result_json(system: System, result: Result, spec_file: str, proposal_file: s
             "as_expected": None if v.prop not in expected else expected[v.prop] == v.status,
             "note": v.note, "certificate": v.certificate,
             "trace": trace_json(system, v)} for v in result.verdicts],
+        "state_graph": state_graph,
     }
 
 

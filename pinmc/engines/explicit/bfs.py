@@ -22,6 +22,7 @@ from pinmc.engines.explicit.codegen import compile_system
 from pinmc.engines.explicit.expand import Expander, ScalarExpander, VectorExpander
 from pinmc.engines.explicit.store import Layout, StateStore
 from pinmc.engines.explicit.vector import compile_vector, supports
+from pinmc.ir.eval import fire
 from pinmc.ir.system import System
 from pinmc.trace import Trace, replay
 
@@ -170,12 +171,21 @@ def check(system: System, options: Options = Options(), progress: Progress | Non
 
 def state_graph(search: Search) -> Any:
     """The explored state graph as a networkx DiGraph: nodes are state ids
-    (0 is initial); each edge carries its moves (`actor.step`, sorted)."""
+    (0 is initial, then in BFS order), each with its `state` tuple (rebuilt
+    by the reference semantics from its parent); each edge carries its
+    moves (`actor.step`, sorted)."""
     import networkx as nx
 
+    system, store = search.system, search.store
     g = nx.DiGraph()
-    g.add_nodes_from(range(search.store.n))
-    names = [t.name for t in search.system.transitions]
+    states: list[tuple[int, ...]] = [system.init]
+    for sid in range(1, store.n):
+        tid, args = search.code.decode(int(store.code[sid]))
+        _, nxt = fire(system.transitions[tid], states[int(store.parent[sid])], args)
+        assert nxt is not None, "a stored state's parent move must lead to it"
+        states.append(nxt)
+    g.add_nodes_from((sid, {"state": st}) for sid, st in enumerate(states))
+    names = [t.name for t in system.transitions]
     for parents, ids, codes in search.edges:
         for a, b, c in zip(parents.tolist(), ids.tolist(), codes.tolist()):
             move = names[search.code.decode(c)[0]]

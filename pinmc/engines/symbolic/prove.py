@@ -4,9 +4,12 @@ Engines: `bmc` (bounded, finds shortest counterexamples), `kind`
 (k-induction), `pdr` (Spacer, run in two configurations as separate
 processes: `spacer.global` on and off, since either may fail where the
 other succeeds), and `auto`: all of them as a portfolio of processes
-within the time limit, the first definite answer per property winning.
-Counterexamples always come from BMC (so they are shortest) and are
-replayed by the reference semantics.
+within the time limit.  The answer does not depend on which process is
+fastest: counterexamples always come from BMC (so they are shortest) and
+are replayed by the reference semantics, and a proof is taken from the
+first engine in `PROOF_ORDER` that gives one, waiting only for the engines
+before it (so a run gives the same engine and certificate each time, unless
+a time limit cuts an engine short).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from pinmc.semantics.pipeline import compile_spec
 from pinmc.trace import replay
 
 ENGINES = ("auto", "bmc", "kind", "infer", "pdr")
+# which engine's proof is preferred: certificates and invariants first
+PROOF_ORDER = ("certificate", "infer", "kind", "pdr-global", "pdr", "bmc")
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ def _portfolio(src: Source, engines: list[str], opts: ProveOptions, n_goals: int
     running = set(engines)
     try:
         while running and time.monotonic() < deadline + 1:
-            if all(_settled(answers[i]) for i in answers):
+            if all(_settled(answers[i], running) for i in answers):
                 break
             try:
                 engine, i, o = q.get(timeout=max(0.05, min(0.5, deadline + 1 - time.monotonic())))
@@ -131,18 +136,32 @@ def _portfolio(src: Source, engines: list[str], opts: ProveOptions, n_goals: int
     return answers
 
 
-def _settled(outcomes: list[Outcome]) -> bool:
-    """A goal is settled by a proof, or by a counterexample with moves."""
-    return any(o.status == PROVED or (o.status == FOUND and o.moves is not None) for o in outcomes)
+def _rank(o: Outcome) -> int:
+    return PROOF_ORDER.index(o.engine) if o.engine in PROOF_ORDER else len(PROOF_ORDER)
+
+
+def _settled(outcomes: list[Outcome], running: set[str] | frozenset[str] = frozenset()) -> bool:
+    """A goal is settled by a counterexample with moves, or by a proof that
+    no engine still `running` and not yet heard from on it would beat."""
+    if any(o.status == FOUND and o.moves is not None for o in outcomes):
+        return True
+    proofs = [o for o in outcomes if o.status == PROVED]
+    if not proofs:
+        return False
+    best = min(_rank(o) for o in proofs)
+    heard = {o.engine for o in outcomes}
+    return not any(PROOF_ORDER.index(e) < best for e in running - heard if e in PROOF_ORDER)
 
 
 def _choose(outcomes: list[Outcome]) -> Outcome | None:
+    """The answer to report: a replayable counterexample, else the proof of
+    the first engine in PROOF_ORDER, else a counterexample without moves."""
     for o in outcomes:
         if o.status == FOUND and o.moves is not None:
             return o
-    for o in outcomes:
-        if o.status == PROVED:
-            return o
+    proofs = [o for o in outcomes if o.status == PROVED]
+    if proofs:
+        return min(proofs, key=_rank)
     for o in outcomes:
         if o.status == FOUND:
             return o
