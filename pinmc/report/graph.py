@@ -24,6 +24,7 @@ from pinmc.report.values import state_json
 from pinmc.trace import Trace
 
 DEFAULT_LIMIT = 150
+EDGES_PER_STATE = 6  # with the node limit, bounds the edges dot must place
 
 
 def build(system: System, result: Result, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
@@ -43,6 +44,9 @@ def build(system: System, result: Result, limit: int = DEFAULT_LIMIT) -> dict[st
     assert isinstance(g, nx.DiGraph)
     if not explored.stats.complete or g.number_of_nodes() > limit:
         return _omitted(f"more than {limit} states (raise the limit with --graph-limit)", limit)
+    if g.number_of_edges() > EDGES_PER_STATE * limit:
+        return _omitted(f"{g.number_of_edges():,} edges, more than {EDGES_PER_STATE} per state of the "
+                        f"limit of {limit} (raise it with --graph-limit)", limit)
     return annotate(system, g, [v.trace for v in result.verdicts if v.trace is not None],
                     [v.prop for v in result.verdicts if v.trace is not None], limit)
 
