@@ -190,6 +190,10 @@ def compare(system: System, explicit: Result, engine: str, outs: dict[str, Outco
             if ev.trace is None or len(trace) != len(ev.trace):
                 problems.append(f"{goal.prop}: {engine} trace {describe(system, trace)} is not as short "
                                 f"as the explicit one: {ex_text}")
+            elif engine == "bmc" and trace_moves(trace) != trace_moves(ev.trace):
+                # both engines report the least shortest trace in the order of moves
+                problems.append(f"{goal.prop}: bmc trace {describe(system, trace)} is not the explicit "
+                                f"engine's: {ex_text}")
         elif (o.status == UNKNOWN and bmc_complete and engine == "bmc" and is_failing(ev.status)
               and "no counterexample up to depth" in o.note):
             problems.append(f"{goal.prop}: bmc missed it ({o.note}) but {ex_text}")
