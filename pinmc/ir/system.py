@@ -66,6 +66,7 @@ class Transition:
     checks: tuple[Check, ...]
     span: Span | None = field(default=None, compare=False)
     comment: str | None = field(default=None, compare=False)
+    end_line: int | None = field(default=None, compare=False)  # the last source line of the step
 
     @property
     def name(self) -> str:

@@ -26,7 +26,7 @@ def trace_json(system: System, v: Verdict) -> dict[str, Any] | None:
             "step": f.step, "branch": f.branch, "transition": st.transition,
             "args": {p.var.name: a for p, a in zip(t.params, st.args)},
             "file": t.span.file.name if t.span else None, "line": f.line,
-            "source": step_source(t.span) if t.span else None, "comment": f.comment, "fails": f.fails,
+            "source": step_source(t.span, t.end_line) if t.span else None, "comment": f.comment, "fails": f.fails,
             "changes": {n: [a, b] for n, a, b in f.changes},
             "state": state_json(system, st.state) if st.state is not None else None,
         })
@@ -40,10 +40,11 @@ def trace_json(system: System, v: Verdict) -> dict[str, Any] | None:
     }
 
 
-def step_source(span: Span) -> str:
-    """The source text of a step declaration: its whole lines."""
+def step_source(span: Span, end_line: int | None) -> str:
+    """The source text of a step declaration: its whole lines, from its
+    label to the end of its body."""
     lines = span.file.text.splitlines()
-    return "\n".join(lines[span.line - 1:span.end_line])
+    return "\n".join(lines[span.line - 1:max(end_line or span.end_line, span.end_line)])
 
 
 def result_json(system: System, result: Result, spec_file: str, proposal_file: str | None,

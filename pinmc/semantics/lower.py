@@ -217,5 +217,5 @@ def _step_transitions(lw: Lowerer, sb: StepBody, start: int) -> list[Transition]
         checks = tuple(c for c in p.checks if not (isinstance(c.fail, ir.Lit) and not c.fail.value))
         out.append(Transition(start + len(out), a.instance_name(sb.instance), a.name, sb.decl.label,
                               ", ".join(p.labels), tuple(p.params), g, updates, checks,
-                              sb.decl.span, sb.decl.comment))
+                              sb.decl.span, sb.decl.comment, sb.decl.end_line))
     return out

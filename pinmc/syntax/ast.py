@@ -297,6 +297,7 @@ class StepDecl:
     guard: Expr | None
     body: tuple[Stmt, ...]
     comment: str | None = field(default=None, compare=False)
+    end_line: int | None = field(default=None, compare=False)  # the last line of the step's body
     span: Span | None = _span()
 
 

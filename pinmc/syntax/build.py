@@ -146,7 +146,8 @@ class Builder(Transformer):  # type: ignore[type-arg]
         label = ch[0]
         guard = ch[1] if len(ch) == 3 else None
         comment = step_comment(self.file, label.line or 1)
-        return ast.StepDecl(str(label), guard, ch[-1], comment, span=self._tok(label))
+        end = None if meta.empty else meta.end_line
+        return ast.StepDecl(str(label), guard, ch[-1], comment, end, span=self._tok(label))
 
     def _prop(self, kind: str, ch: list[Any]) -> ast.PropertyDecl:
         return ast.PropertyDecl(kind, str(ch[0]), ch[1], span=self._tok(ch[0]))
