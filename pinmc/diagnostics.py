@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "PIN208": "unknown property in an expectation",
     "PIN209": "unknown constant in -D",
     "PIN210": "unknown spec in a proposal",
+    "PIN211": "unknown struct or template",
     "PIN301": "type mismatch",
     "PIN302": "mixed machine-integer types",
     "PIN303": "value out of range for its type",
@@ -47,6 +48,7 @@ CODES: dict[str, str] = {
     "PIN407": "too many values to enumerate",
     "PIN408": "cyclic use",
     "PIN409": "a proposal may not add state",
+    "PIN410": "a template instantiated as the wrong kind of actor",
     "PIN501": "invalid command-line value",
 }
 

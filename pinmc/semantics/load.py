@@ -1,7 +1,8 @@
 """Loading: a spec file, the files it `use`s, and an optional proposal.
 
 The result is a `Unit`: the spec's and used files' declarations merged in
-order, with the proposal's rules replacing the spec's (signatures checked).
+order, with the proposal's rules replacing the spec's (signatures checked),
+then structs and templates expanded (`expand`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from pinmc.diagnostics import Collector, Diagnostic, Note, SpecError
 from pinmc.syntax import ast
+from pinmc.semantics.expand import expand
 from pinmc.semantics.tables import did_you_mean
 from pinmc.syntax.parser import parse_file
 from pinmc.syntax.printer import show_type
@@ -91,6 +93,8 @@ def load(spec_path: str, proposal_path: str | None = None, extra: str | None = N
             else:
                 diags.error("PIN105", "a certificate file holds only 'lemma NAME: EXPR' lines", d.span)
     diags.raise_if_any()
+    items = expand(items, diags)
+    diags.raise_if_any()
     return Unit(spec, tuple(items), proposal, tuple(seen))
 
 
@@ -131,7 +135,7 @@ def apply_proposal(spec: ast.File, items: list[ast.Decl], proposal: ast.File, di
                             f"{_show_sig(old)}", d.span, Note("the rule is declared here", old.span))
                 continue
             out[rules[d.name]] = d
-        elif isinstance(d, (ast.PageDecl, ast.VarDecl, ast.ActorDecl)):
+        elif isinstance(d, (ast.PageDecl, ast.VarDecl, ast.ActorDecl, ast.InstanceDecl)):
             diags.error("PIN409", f"a proposal may not declare {type(d).__name__.replace('Decl', '').lower()} "
                         f"'{d.name}': it replaces rules and adds no state", d.span)
         elif isinstance(d, (ast.ExpectDecl, ast.AllowDecl)):

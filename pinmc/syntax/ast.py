@@ -245,11 +245,31 @@ class FieldDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldInit:
+    """`name = value` in a page of a struct type: a new initial value."""
+
+    name: str
+    value: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class StructDecl:
+    """`struct NAME { fields }`: the fields of a kind of page (a folio)."""
+
+    name: str
+    fields: tuple[FieldDecl, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class PageDecl:
     name: str
     size: Expr | None  # None: a single page; else an array
     symmetric: bool
-    fields: tuple[FieldDecl, ...]
+    fields: tuple[FieldDecl, ...]  # after expansion: the struct's fields, then its own
+    struct: str | None = None  # `page X: folio { ... }`: the struct it instantiates
+    inits: tuple[FieldInit, ...] = ()  # new initial values for the struct's fields
     span: Span | None = _span()
 
 
@@ -312,6 +332,30 @@ class ActorDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateDecl:
+    """`template thread NAME(params) { locals steps }`: an actor with parameters."""
+
+    kind: str  # "thread" | "daemon"
+    name: str
+    params: tuple[Param, ...]
+    locals: tuple[VarDecl, ...]
+    steps: tuple[StepDecl, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceDecl:
+    """`thread NAME[count] = TEMPLATE(args)`: an actor made from a template."""
+
+    kind: str
+    name: str
+    count: Expr | None
+    template: str
+    args: tuple[Expr, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class PropertyDecl:
     kind: str  # "invariant" | "lemma" | "reachable"
     name: str
@@ -333,8 +377,8 @@ class AllowDecl:
     span: Span | None = _span()
 
 
-Decl = Union[Use, Const, EnumDecl, PageDecl, VarDecl, FnDecl, ProcDecl, ActorDecl,
-             PropertyDecl, ExpectDecl, AllowDecl]
+Decl = Union[Use, Const, EnumDecl, StructDecl, PageDecl, VarDecl, FnDecl, ProcDecl, ActorDecl,
+             TemplateDecl, InstanceDecl, PropertyDecl, ExpectDecl, AllowDecl]
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,11 +100,27 @@ class Builder(Transformer):  # type: ignore[type-arg]
             ch = ch[1:]
         name = ch[0]
         rest = [c for c in ch[1:] if c is not None]
-        size = None
-        if rest and not isinstance(rest[0], ast.FieldDecl):
+        size = struct = None
+        body: list[Any] = []
+        if rest and isinstance(rest[-1], list):
+            body = rest.pop()
+        if rest and isinstance(rest[-1], Token) and rest[-1].type == "NAME":
+            struct = str(rest.pop())
+        if rest:
             size = rest[0]
-            rest = rest[1:]
-        return ast.PageDecl(str(name), size, symmetric, tuple(rest), span=self._tok(name))
+        fields = tuple(c for c in body if isinstance(c, ast.FieldDecl))
+        inits = tuple(c for c in body if isinstance(c, ast.FieldInit))
+        return ast.PageDecl(str(name), size, symmetric, fields, struct, inits, span=self._tok(name))
+
+    def page_body(self, meta: Meta, ch: list[Any]) -> list[Any]:
+        return [c for c in ch if c is not None]
+
+    def field_init(self, meta: Meta, ch: list[Any]) -> ast.FieldInit:
+        return ast.FieldInit(str(ch[0]), ch[1], span=self._tok(ch[0]))
+
+    def struct_decl(self, meta: Meta, ch: list[Any]) -> ast.StructDecl:
+        fields = tuple(c for c in ch[1:] if isinstance(c, ast.FieldDecl))
+        return ast.StructDecl(str(ch[0]), fields, span=self._tok(ch[0]))
 
     def field(self, meta: Meta, ch: list[Any]) -> ast.FieldDecl:
         return ast.FieldDecl(str(ch[0]), ch[1], ch[2] if len(ch) > 2 else None,
@@ -141,6 +157,19 @@ class Builder(Transformer):  # type: ignore[type-arg]
         locals_ = tuple(c for c in rest if isinstance(c, ast.VarDecl))
         steps = tuple(c for c in rest if isinstance(c, ast.StepDecl))
         return ast.ActorDecl(kind, str(name), count, locals_, steps, span=self._tok(name))
+
+    def template_decl(self, meta: Meta, ch: list[Any]) -> ast.TemplateDecl:
+        kind, name, params = str(ch[0]), ch[1], ch[2]
+        rest = [c for c in ch[3:] if c is not None]
+        locals_ = tuple(c for c in rest if isinstance(c, ast.VarDecl))
+        steps = tuple(c for c in rest if isinstance(c, ast.StepDecl))
+        return ast.TemplateDecl(kind, str(name), params, locals_, steps, span=self._tok(name))
+
+    def instance_decl(self, meta: Meta, ch: list[Any]) -> ast.InstanceDecl:
+        kind, name = str(ch[0]), ch[1]
+        count = ch[2] if len(ch) == 5 else None
+        template, args = ch[-2], ch[-1]
+        return ast.InstanceDecl(kind, str(name), count, str(template), args, span=self._tok(name))
 
     def step(self, meta: Meta, ch: list[Any]) -> ast.StepDecl:
         label = ch[0]

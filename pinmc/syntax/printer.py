@@ -144,10 +144,16 @@ def _decl(d: ast.Decl) -> list[str]:
         return [f"const {d.name} = {show_expr(d.value)}"]
     if isinstance(d, ast.EnumDecl):
         return [f"enum {d.name} {{ {', '.join(d.members)} }}"]
+    if isinstance(d, ast.StructDecl):
+        return [f"struct {d.name} {{"] + [_var(f, "    ") for f in d.fields] + ["}"]
     if isinstance(d, ast.PageDecl):
         size = f"[{show_expr(d.size)}]" if d.size is not None else ""
-        head = f"{'symmetric ' if d.symmetric else ''}page {d.name}{size} {{"
-        return [head] + [_var(f, "    ") for f in d.fields] + ["}"]
+        struct = f": {d.struct}" if d.struct is not None else ""
+        head = f"{'symmetric ' if d.symmetric else ''}page {d.name}{size}{struct}"
+        body = [_var(f, "    ") for f in d.fields] + [f"    {i.name} = {show_expr(i.value)}" for i in d.inits]
+        if d.struct is not None and not body:
+            return [head]
+        return [head + " {"] + body + ["}"]
     if isinstance(d, ast.VarDecl):
         return [_var(d, "var ")]
     if isinstance(d, ast.FnDecl):
@@ -156,9 +162,15 @@ def _decl(d: ast.Decl) -> list[str]:
     if isinstance(d, ast.ProcDecl):
         kw = "rule" if d.is_rule else "proc"
         return _braced(f"{kw} {d.name}({_params(d.params)}) ", d.body, 0)
-    if isinstance(d, ast.ActorDecl):
+    if isinstance(d, ast.InstanceDecl):
         count = f"[{show_expr(d.count)}]" if d.count is not None else ""
-        lines = [f"{d.kind} {d.name}{count} {{"]
+        return [f"{d.kind} {d.name}{count} = {d.template}({', '.join(show_expr(a) for a in d.args)})"]
+    if isinstance(d, (ast.ActorDecl, ast.TemplateDecl)):
+        if isinstance(d, ast.TemplateDecl):
+            lines = [f"template {d.kind} {d.name}({_params(d.params)}) {{"]
+        else:
+            count = f"[{show_expr(d.count)}]" if d.count is not None else ""
+            lines = [f"{d.kind} {d.name}{count} {{"]
         lines += [_var(v, "    var ") for v in d.locals]
         for st in d.steps:
             guard = f"when {show_expr(st.guard)} " if st.guard is not None else ""
@@ -185,7 +197,7 @@ def show_file(f: ast.File) -> str:
     prev = None
     for d in f.items:
         kind = type(d)
-        if lines and (kind is not prev or kind in (ast.PageDecl, ast.ActorDecl, ast.ProcDecl)):
+        if lines and (kind is not prev or kind in (ast.StructDecl, ast.PageDecl, ast.ActorDecl, ast.TemplateDecl, ast.ProcDecl)):
             lines.append("")
         lines += _decl(d)
         prev = kind
