@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("test", help="check specs and proposals against their expect lines")
     t.add_argument("paths", nargs="*", default=["specs"], metavar="PATH")
-    t.add_argument("--format", choices=("text", "json"), default="text")
+    t.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="markdown: the suite as a table (docs/suite.md)")
     bounds(t)
 
     pa = sub.add_parser("parse", help="print a spec in normalised form")
@@ -269,7 +270,11 @@ def cmd_test(args: argparse.Namespace) -> int:
     suite = run_suite(args.paths, _options(args), dict(_define(d) for d in args.defines))
     for err in suite.errors:
         print(str(err), file=sys.stderr)
-    if args.format == "json":
+    if args.format == "markdown":
+        from pinmc.report.suite_table import markdown
+
+        sys.stdout.write(markdown(suite))
+    elif args.format == "json":
         rows = [{"file": r.file, "spec": r.spec, "proposal": r.proposal, "property": r.prop,
                  "expected": r.expected, "got": r.got, "engine": r.engine, "met": r.met}
                 for r in suite.rows]
