@@ -299,3 +299,28 @@ def test_prove_report(tmp_path):
     assert r["engine"] == "prove"
     assert r["state_graph"]["omitted"].startswith("the explicit engine cannot explore this spec")
     assert (out / "pin_bias_bulk.no_false_negative.dot").exists()
+
+
+LONG = """
+    spec long
+    var n: 0..60 = 0
+    thread t { go: { n += 1; if n < 50 { goto go } } }
+    reachable far: n == 50
+    """
+
+
+@needs_renderer
+def test_long_traces_are_elided(tmp_path):
+    out = report(tmp_path, spec(tmp_path, LONG))
+    doc = json.loads((out / "result.json").read_text())
+    assert doc["results"][0]["properties"][0]["trace"]["length"] == 50
+    els = svg_elements(out / "t.far.svg")
+    steps = sorted((n for n in els if "step" in n.classes), key=lambda n: n.y)
+    assert len(steps) == dot.HEAD + dot.TAIL
+    assert [s.texts[0] for s in steps][dot.HEAD - 1:dot.HEAD + 1] == [f"{dot.HEAD}. t.go", f"{50 - dot.TAIL + 1}. t.go"]
+    elided = [n for n in els if "elided" in n.classes]
+    assert len(elided) == 1
+    assert elided[0].texts[0] == f"after step {50 - dot.TAIL} ({50 - dot.TAIL - dot.HEAD} steps not drawn)"
+    assert elided[0].highlighted == ["n", f"{dot.HEAD} \u2192 ", f"{50 - dot.TAIL}"]
+    assert "\u22ee" in [t for n in els if "time" in n.classes for t in n.texts]
+    assert (out / "report.html").read_text().count("<code>t.go</code>") == 50  # the table keeps every step

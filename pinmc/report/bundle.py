@@ -83,9 +83,10 @@ def load_result(path: str) -> dict[str, Any]:
     return doc
 
 
-def write_report(doc: dict[str, Any], out_dir: str | Path, renderer: Renderer) -> Written:
+def write_report(doc: dict[str, Any], out_dir: str | Path, renderer: Renderer,
+                 formats: tuple[str, ...] = FORMATS) -> Written:
     """Write `doc`'s report into `out_dir` (created if needed): result.json,
-    the pictures and report.html."""
+    every picture as .dot and in `formats` (svg, png), and report.html."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     done = Written()
@@ -110,7 +111,7 @@ def write_report(doc: dict[str, Any], out_dir: str | Path, renderer: Renderer) -
             files = {"dot": base + ".dot"}
             svg = None
             if renderer.available:
-                for fmt in FORMATS:
+                for fmt in formats:
                     data = renderer.render(source, fmt)
                     put(f"{base}.{fmt}", data)
                     files[fmt] = f"{base}.{fmt}"

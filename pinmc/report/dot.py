@@ -34,6 +34,9 @@ FONT = "Helvetica"
 # dot spends seconds placing edge labels (81 states and 432 labelled edges:
 # 13 s, unlabelled 0.4 s): above this many edges the moves go into tooltips
 EDGE_LABEL_LIMIT = 150
+# a trace longer than MAX_DRAWN steps is drawn as its first HEAD and last
+# TAIL steps (the table of the HTML report and the JSON keep every step)
+MAX_DRAWN, HEAD, TAIL = 40, 10, 20
 
 
 def mark_of(prop: dict[str, Any]) -> str:
@@ -151,6 +154,15 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
+def drawn_rows(n: int) -> list[int | None]:
+    """Which steps a picture of an n-step trace shows: 0 (the initial
+    state) and every step, or for a trace longer than MAX_DRAWN steps the
+    first HEAD and last TAIL steps with None (the elided middle) between."""
+    if n <= MAX_DRAWN:
+        return list(range(n + 1))
+    return list(range(HEAD + 1)) + [None] + list(range(n - TAIL + 1, n + 1))
+
+
 def swimlane(result: dict[str, Any], prop: dict[str, Any]) -> str:
     """The DOT source of one trace of `result` (a property entry with a
     `trace`), as swimlanes; see the module docstring for the layout."""
@@ -161,6 +173,8 @@ def swimlane(result: dict[str, Any], prop: dict[str, Any]) -> str:
     line, fill, symbol, cls = MARKS[mark]
     bad = trace["violation"]
     n = len(steps)
+    rows = drawn_rows(n)
+    last_row = len(rows) - 1
 
     g = graphviz.Digraph("trace", graph_attr={
         "newrank": "true", "rankdir": "TB", "nodesep": "0.3", "ranksep": "0.3", "fontname": FONT,
@@ -173,10 +187,10 @@ def swimlane(result: dict[str, Any], prop: dict[str, Any]) -> str:
         return f"{col}_{row}"
 
     # the time axis
-    for r in range(n + 1):
-        g.node(cell("time", r), "start" if r == 0 else str(r), shape="plaintext", fontcolor="#777777",
-               **{"class": "time"})
-    for r in range(n):
+    for r, k in enumerate(rows):
+        label = "start" if k == 0 else (str(k) if k is not None else "\u22ee")
+        g.node(cell("time", r), label, shape="plaintext", fontcolor="#777777", **{"class": "time"})
+    for r in range(last_row):
         g.edge(cell("time", r), cell("time", r + 1), color="#bbbbbb", arrowsize="0.6")
 
     # the lanes: a step node where its actor moves, an invisible point elsewhere
@@ -185,8 +199,8 @@ def swimlane(result: dict[str, Any], prop: dict[str, Any]) -> str:
         with g.subgraph(name=f"cluster_lane_{k}") as c:
             c.attr(label=f"<<b>{escape(actor)}</b>>", style="rounded,filled", fillcolor=LANE_FILL,
                    color="#c5cfdc", fontsize="12", **{"class": "lane"})
-            for r in range(n + 1):
-                s = at.get((actor, r))
+            for r, i in enumerate(rows):
+                s = at.get((actor, i)) if i is not None else None
                 if s is None:
                     c.node(cell(f"lane{k}", r), "", shape="point", width="0.01", style="invis")
                     continue
@@ -200,16 +214,21 @@ def swimlane(result: dict[str, Any], prop: dict[str, Any]) -> str:
                 if s.get("source"):
                     attrs["tooltip"] = s["source"]
                 c.node(cell(f"lane{k}", r), _step_label(s, failing), **attrs)
-            for r in range(n):
-                same = at.get((actor, r)) is not None and at.get((actor, r + 1)) is not None
+            for r in range(last_row):
+                i, j = rows[r], rows[r + 1]
+                same = i is not None and j is not None and (actor, i) in at and (actor, j) in at
                 if not same:
                     c.edge(cell(f"lane{k}", r), cell(f"lane{k}", r + 1), style="dashed", color="#b0bccd",
                            arrowhead="none", weight="100")
 
-    # the global time order of the steps
+    # the global time order of the steps (not across the elided middle)
     lane_of = {a: k for k, a in enumerate(lanes)}
-    for a, b in zip(steps, steps[1:]):
-        g.edge(cell(f"lane{lane_of[a['actor']]}", a["index"]), cell(f"lane{lane_of[b['actor']]}", b["index"]),
+    for r in range(1, last_row):
+        i, j = rows[r], rows[r + 1]
+        if i is None or j is None:
+            continue
+        a, b = steps[i - 1], steps[j - 1]
+        g.edge(cell(f"lane{lane_of[a['actor']]}", r), cell(f"lane{lane_of[b['actor']]}", r + 1),
                color=STEP_LINE, penwidth="1.4", arrowsize="0.7",
                constraint="true" if a["actor"] == b["actor"] else "false", weight="100")
 
@@ -217,36 +236,42 @@ def swimlane(result: dict[str, Any], prop: dict[str, Any]) -> str:
     state = dict(trace["initial"])
     groups = list(_groups(result))
     read = dict(bad["values"]) if bad else {}
-    for r in range(n + 1):
-        s = steps[r - 1] if r else None
-        last = r == n
-        changes = s["changes"] if s else {}
-        if s and s["state"] is not None:
-            after = s["state"]
+    for r, i in enumerate(rows):
+        last = r == last_row
+        if i is None:  # the elided steps: what they changed, all together
+            j = rows[r + 1]
+            assert j is not None
+            after = steps[j - 2]["state"]
+            changes = {name: [_show(state[name]), _show(value)] for name, value in after.items()
+                       if value != state[name] and not name.endswith(".pc")}
+            title = f"after step {j - 1} ({j - 1 - rows[r - 1]} steps not drawn)"  # type: ignore[operator]
+            s = None
         else:
-            after = state
+            s = steps[i - 1] if i else None
+            changes = s["changes"] if s else {}
+            after = s["state"] if s and s["state"] is not None else state
+            title = "initial state" if i == 0 else f"after step {i}"
         changed_groups = {v["group"] for v in result["vars"] if v["name"] in changes}
         banner: list[str] = []
-        title = "initial state" if r == 0 else f"after step {r}"
         if last and bad:
             banner = _banner(prop, bad, symbol)
             read_groups = {v["group"] for v in result["vars"] if v["name"] in read}
             if s and s["fails"]:
-                title = f"state when step {r} runs"
+                title = f"state when step {i} runs"
         else:
             read_groups = set()
-        shown = [grp for grp in groups if r == 0 or grp in changed_groups or grp in read_groups]
+        shown = [grp for grp in groups if i == 0 or grp in changed_groups or grp in read_groups]
         label = _state_table(result, title, after, changes, shown, read if last else {},
                              mark if last and bad else None, banner)
-        classes = "state" + (f" {cls}" if last and bad else "")
+        classes = "state" + (f" {cls}" if last and bad else "") + (" elided" if i is None else "")
         g.node(cell("state", r), label, shape="plain", **{"class": classes})
         state = after
-    for r in range(n):
+    for r in range(last_row):
         g.edge(cell("state", r), cell("state", r + 1), style="invis", weight="100")
 
     # rows and column order
     columns = ["time"] + [f"lane{k}" for k in range(len(lanes))] + ["state"]
-    for r in range(n + 1):
+    for r in range(len(rows)):
         with g.subgraph() as row:
             row.attr(rank="same")
             for col in columns:

@@ -2,8 +2,9 @@
 
 Each job of the suite (a spec, or a spec with a proposal) is decided as
 `pinmc test` decides it (explicit engine, the prover where it cannot) and
-gets its own report directory `DIR/STEM/`; `DIR/index.html` lists every
-spec, verdict and picture.  No timings are written, so regenerating an
+gets its own report directory `DIR/STEM/` (pictures as .dot and .svg;
+`--report` also writes .png); `DIR/index.html` lists every spec, verdict
+and picture.  No timings are written, so regenerating an
 up-to-date gallery changes no byte of its JSON, DOT or HTML.
 """
 
@@ -22,6 +23,9 @@ from pinmc.report.draw import Renderer
 from pinmc.report.graph import DEFAULT_LIMIT, build
 from pinmc.report.json import document, result_json
 from pinmc.status import OK, combine, status_of
+
+# the gallery is kept in the repository: SVG only (the HTML inlines it), no PNG
+GALLERY_FORMATS = ("svg",)
 from pinmc.suite import decide, discover, plan
 
 
@@ -58,7 +62,7 @@ def make_gallery(paths: list[str], out_dir: str | Path, renderer: Renderer, opti
         stem = stems(doc)[0]
         if _ours(out / stem):
             shutil.rmtree(out / stem)
-        written = write_report(doc, out / stem, renderer)
+        written = write_report(doc, out / stem, renderer, GALLERY_FORMATS)
         done.reports.append(stem)
         done.notes += [n for n in written.notes if n not in done.notes]
         r = doc["results"][0]
