@@ -26,6 +26,7 @@ from pinmc.ir.eval import evaluate, param_values, successors
 from pinmc.ir.system import System
 from pinmc.semantics.pipeline import compile_spec
 from pinmc.suite import discover, plan
+from pinmc.trace import replay
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -360,10 +361,16 @@ TRACES = {
 }
 
 
-def test_every_job_is_covered():
+# The hand-modelled specs have their counts and traces written down above;
+# every other job (the library-based scenario suite) is checked against the
+# reference search and the reference semantics only.
+TABLED = [j for j in JOBS if _key(*j) in STATS]
+
+
+def test_every_tabled_job_is_there():
     keys = {_key(*j) for j in JOBS}
-    assert keys == set(STATS) == set(TRACES)
-    assert len(JOBS) == 17
+    assert set(STATS) == set(TRACES) <= keys
+    assert len(TABLED) == 17 and len(JOBS) >= 50
 
 
 @pytest.mark.parametrize("expander", EXPANDERS)
@@ -403,7 +410,7 @@ def test_pin_bias_gets_600_vector():
     assert final["X.refcount"] == 1024 and final["X.pins"] == 0
 
 
-@pytest.mark.parametrize("job", JOBS, ids=_id)
+@pytest.mark.parametrize("job", TABLED, ids=_id)
 def test_job_stats_exact(job):
     expected = STATS[_key(*job)]
     assert counts(result_of(job, "scalar")) == expected
@@ -412,16 +419,21 @@ def test_job_stats_exact(job):
 
 @pytest.mark.parametrize("job", JOBS, ids=_id)
 def test_job_stats_match_reference_search(job):
-    assert Reference(system_of(job)).stats == STATS[_key(*job)]
+    assert Reference(system_of(job)).stats == counts(result_of(job, "scalar"))
+    if _key(*job) in STATS:
+        assert counts(result_of(job, "scalar")) == STATS[_key(*job)]
 
 
 @pytest.mark.parametrize("job", JOBS, ids=_id)
 def test_job_traces_exact_and_shortest(job):
     system = system_of(job)
     result = result_of(job, "scalar")
-    expected = TRACES[_key(*job)]
-    got = {v.prop: (v.status, moves(system, v.trace)) for v in result.verdicts if v.trace is not None}
-    assert got == expected
+    if _key(*job) in TRACES:
+        got = {v.prop: (v.status, moves(system, v.trace)) for v in result.verdicts if v.trace is not None}
+        assert got == TRACES[_key(*job)]
+    for v in result.verdicts:
+        if v.trace is not None:
+            assert replay(system, [(s.transition, s.args) for s in v.trace.steps]) == v.trace
     ref = Reference(system)
     for v in result.verdicts:
         if v.trace is not None:
@@ -493,7 +505,7 @@ def test_generated_scalar_code_matches_reference(job):
     system = system_of(job)
     code = compile_system(system)
     states = Reference(system).order[:FIRST]
-    assert len(states) == min(FIRST, STATS[_key(*job)][0])
+    assert len(states) == min(FIRST, counts(result_of(job, "scalar"))[0])
     for state in states:
         out, par, codes, viols = [], [], [], []
         fired = code.expand(state, 7, out, par, codes, viols)

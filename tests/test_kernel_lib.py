@@ -368,6 +368,11 @@ PUT = [
          "unpin_user_page(X)", {"X._refcount": 1, "X._pincount": 0}),
     Case("unpin_zero", "mm/gup.c unpin_user_page(): zero page", {"X": ZERO},
          "unpin_user_page(X)", {"X._refcount": 1}),
+    Case("unpin_pages_large", "mm/gup.c unpin_user_pages(): 512 entries of one folio, one gup_put_folio",
+         {"X": folio(nr_pages=512, _refcount=513, _pincount=512)},
+         "unpin_user_pages(X, 512)", {"X._refcount": 1, "X._pincount": 0}),
+    Case("unpin_pages_small", "mm/gup.c unpin_user_pages(): a small folio pinned twice",
+         {"X": folio(_refcount=1 + 2 * BIAS)}, "unpin_user_pages(X, 2)", {"X._refcount": 1}),
     # pin then unpin is the identity (S01, S02)
     Case("roundtrip_small", "S01: pin_user_pages + unpin_user_page", {"X": SMALL},
          "try_grab_folio(X, 1, FOLL_PIN); try_grab_folio(X, 1, FOLL_PIN); unpin_user_page(X); "

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from jobs import explicit_ok
 from pinmc.engines.base import (FREE, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Options, Result,
                                 Verdict)
 from pinmc.engines.explicit.bfs import check
@@ -70,8 +71,13 @@ def _jobs() -> list[tuple[str, str | None]]:
     errors: list[object] = []
     jobs = plan(discover([str(SPECS)]), errors)  # type: ignore[arg-type]
     assert not errors
-    # the explicit engine refuses pin_bias_bulk (PIN407): no reference verdicts
-    return [(j.spec_path, j.proposal_path) for j in jobs if Path(j.spec_path).stem != "pin_bias_bulk"]
+    # Cross-validation needs the explicit engine's verdicts as the reference,
+    # so specs it refuses (PIN407: pin_bias_bulk, S01, S03) are left out.  The
+    # library-based scenario suite (sNN_*.pin) is left out too: `pinmc test`
+    # decides it (tests/test_suite_table.py, tests/test_gallery.py), and the
+    # hand-modelled specs already exercise every engine on the same kernel logic.
+    return [(j.spec_path, j.proposal_path) for j in jobs
+            if explicit_ok(j.spec_path, j.proposal_path) and not re.match(r"s\d\d_", Path(j.spec_path).name)]
 
 
 JOBS = _jobs()
