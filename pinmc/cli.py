@@ -193,7 +193,10 @@ def _write_report(out_dir: str, doc: dict[str, Any]) -> None:
     from pinmc.report.bundle import write_report
     from pinmc.report.draw import find_renderer
 
-    written = write_report(doc, out_dir, find_renderer())
+    try:
+        written = write_report(doc, out_dir, find_renderer())
+    except OSError as e:
+        raise UsageError(f"pinmc: cannot write the report into {out_dir}: {e.strerror or e}") from None
     for note in written.notes:
         print(f"pinmc: {note}", file=sys.stderr)
     print(f"report: {os.path.join(out_dir, 'report.html')} ({len(written.pictures)} pictures, "
@@ -249,8 +252,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pinmc.report.draw import find_renderer
     from pinmc.report.gallery import make_gallery
 
-    gallery = make_gallery(args.paths, args.output, find_renderer(), _options(args),
-                           dict(_define(d) for d in args.defines), args.graph_limit)
+    try:
+        gallery = make_gallery(args.paths, args.output, find_renderer(), _options(args),
+                               dict(_define(d) for d in args.defines), args.graph_limit)
+    except OSError as e:
+        raise UsageError(f"pinmc: cannot write the gallery into {args.output}: {e.strerror or e}") from None
     for err in gallery.errors:
         print(str(err), file=sys.stderr)
     for note in gallery.notes:

@@ -277,6 +277,13 @@ def test_render_bad_input(tmp_path, capsys):
     assert "nope.json: cannot read" in capsys.readouterr().err
 
 
+def test_report_into_a_file_is_a_usage_error(tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a directory")
+    assert main(["check", LPC, "--report", str(blocker)]) == 2
+    assert f"pinmc: cannot write the report into {blocker}: File exists" in capsys.readouterr().err
+
+
 def test_without_a_renderer_the_dot_files_are_written(tmp_path):
     system = compile_spec(LPC)
     result = check(system)
