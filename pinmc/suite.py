@@ -16,6 +16,12 @@ from pinmc.syntax import ast
 from pinmc.syntax.parser import parse_file
 
 
+# the prover's budget for what the explicit engine leaves open; the portfolio
+# stops as soon as every property is settled, so a generous budget costs
+# nothing when the proofs come quickly, and keeps a loaded machine decisive
+PROVE_TIMEOUT = 60.0
+
+
 @dataclass(frozen=True)
 class Row:
     """One expectation and what the checker found."""
@@ -90,7 +96,7 @@ def plan(files: list[str], errors: list[SpecError]) -> list[Job]:
 
 
 def decide(job: Job, options: Options, defines: dict[str, int] | None,
-           prove_options: ProveOptions = ProveOptions(timeout=20.0)) -> tuple[System, Result]:
+           prove_options: ProveOptions = ProveOptions(timeout=PROVE_TIMEOUT)) -> tuple[System, Result]:
     """The explicit engine first; the prover for what it cannot decide
     (a choose too wide to enumerate, or a bound hit)."""
     system = compile_spec(job.spec_path, job.proposal_path, defines)
@@ -107,7 +113,7 @@ def decide(job: Job, options: Options, defines: dict[str, int] | None,
 
 def run_suite(paths: list[str], options: Options = Options(),
               defines: dict[str, int] | None = None,
-              prove_options: ProveOptions = ProveOptions(timeout=20.0)) -> SuiteResult:
+              prove_options: ProveOptions = ProveOptions(timeout=PROVE_TIMEOUT)) -> SuiteResult:
     """Decide every job and compare with the expectations."""
     out = SuiteResult()
     for job in plan(discover(paths), out.errors):

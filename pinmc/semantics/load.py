@@ -34,11 +34,18 @@ def library_dir() -> Path:
     return Path(str(resources.files("pinmc").joinpath("lib")))
 
 
-def _resolve_use(base: str, use: ast.Use) -> Path | None:
-    for root in (Path(base).parent, library_dir()):
-        candidate = root / use.path
+def _resolve_use(base: str, use: ast.Use) -> tuple[Path, str] | None:
+    """The file a `use` names, and the name to show it under: its path
+    beside the using file, or `pinmc/lib/...` for a library file (the same
+    on every machine, so reports and traces do not depend on where pinmc
+    is installed)."""
+    lib = library_dir().resolve()
+    for candidate in (Path(base).parent / use.path, library_dir() / use.path):
         if candidate.is_file():
-            return candidate
+            real = candidate.resolve()
+            if real.is_relative_to(lib):
+                return candidate, f"pinmc/lib/{real.relative_to(lib).as_posix()}"
+            return candidate, str(candidate)
     return None
 
 
@@ -49,11 +56,12 @@ def _collect(file: ast.File, diags: Collector, seen: dict[str, None], stack: tup
         if not isinstance(item, ast.Use):
             items.append(item)
             continue
-        path = _resolve_use(file.path, item)
-        if path is None:
+        found = _resolve_use(file.path, item)
+        if found is None:
             diags.error("PIN207", f"cannot find \"{item.path}\" (looked beside {file.path} and in "
                         f"the pinmc library)", item.span)
             continue
+        path, shown = found
         key = str(path.resolve())
         if key in stack:
             diags.error("PIN408", f"\"{item.path}\" uses itself (through {' -> '.join(stack)})", item.span)
@@ -61,7 +69,7 @@ def _collect(file: ast.File, diags: Collector, seen: dict[str, None], stack: tup
         if key in seen:
             continue
         seen[key] = None
-        used = parse_file(str(path))
+        used = parse_file(str(path), shown)
         items += [d for d in _collect(used, diags, seen, stack + (key,))
                   if not isinstance(d, (ast.ExpectDecl, ast.AllowDecl))]
     return items

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import difflib
 import re
 from functools import lru_cache
@@ -49,10 +51,14 @@ def parse_text(file: SourceFile) -> ast.File:
         raise
 
 
-def parse_file(path: str) -> ast.File:
-    """Read and parse `path`; unreadable or non-UTF-8 files are PIN104."""
+def parse_file(path: str, shown: str | None = None) -> ast.File:
+    """Read and parse `path`; unreadable or non-UTF-8 files are PIN104.
+    Diagnostics and traces name the file `shown` (default: `path`); the
+    result's `path` is always the real one."""
     try:
         file = SourceFile.read(path)
+        if shown is not None:
+            file = SourceFile(shown, file.text)
     except OSError as exc:
         raise SpecError([Diagnostic("PIN104", f"cannot read {path}: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError as exc:
@@ -61,7 +67,8 @@ def parse_file(path: str) -> ast.File:
         line, col = src.position(len(text))
         raise SpecError([Diagnostic("PIN104", f"{path} is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})",
                                     Span(src, line, col, line, col + 1))]) from None
-    return parse_text(file)
+    parsed = parse_text(file)
+    return parsed if shown is None else dataclasses.replace(parsed, path=path)
 
 
 def _describe(name: str) -> list[str]:
