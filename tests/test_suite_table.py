@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,6 @@ def fresh() -> str:
     cwd = Path.cwd()
     os.chdir(ROOT)  # the page names specs as `specs/NAME.pin`
     try:
-        from io import StringIO
-        import contextlib
         out = StringIO()
         with contextlib.redirect_stdout(out):
             assert main(["test", "specs", "--format", "markdown"]) == 0

@@ -21,6 +21,8 @@ from typing import Any
 
 import graphviz
 
+from pinmc.report.values import show_json
+
 HIGHLIGHT = "#ffe08a"  # a field the step changed
 LANE_FILL = "#f6f8fb"
 STEP_FILL = "#e8eef8"
@@ -69,12 +71,6 @@ def _spec_title(result: dict[str, Any]) -> str:
     return title
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _groups(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """The state variables by group (page, globals, actor locals), pcs left out."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -121,9 +117,9 @@ def _state_table(result: dict[str, Any], title: str, state: dict[str, Any],
             name, fld = v["name"], v["field"]
             if name in changes:
                 old, new = changes[name]
-                value = f"{escape(_show(old))} \u2192 <b>{escape(_show(new))}</b>"
+                value = f"{escape(show_json(old))} \u2192 <b>{escape(show_json(new))}</b>"
             else:
-                value = escape(_show(state[name]))
+                value = escape(show_json(state[name]))
             if name in read:
                 fld_cell = f'<font color="{colour}"><b>{escape(fld)}</b></font>'
                 value = f'<font color="{colour}">{value}</font>'
@@ -242,7 +238,7 @@ def swimlane(result: dict[str, Any], prop: dict[str, Any]) -> str:
             j = rows[r + 1]
             assert j is not None
             after = steps[j - 2]["state"]
-            changes = {name: [_show(state[name]), _show(value)] for name, value in after.items()
+            changes = {name: [show_json(state[name]), show_json(value)] for name, value in after.items()
                        if value != state[name] and not name.endswith(".pc")}
             title = f"after step {j - 1} ({j - 1 - rows[r - 1]} steps not drawn)"  # type: ignore[operator]
             s = None
@@ -298,7 +294,7 @@ def _banner(prop: dict[str, Any], bad: dict[str, Any], symbol: str) -> list[str]
         if bad["values"]:
             lines.append("waiting: " + ", ".join(bad["values"]))
     elif bad["values"]:
-        lines.append("with " + ", ".join(f"{k} = {_show(v)}" for k, v in bad["values"].items()))
+        lines.append("with " + ", ".join(f"{k} = {show_json(v)}" for k, v in bad["values"].items()))
     return lines
 
 
@@ -327,7 +323,7 @@ def state_graph(result: dict[str, Any]) -> str | None:
     in_scc = {n: k for k, comp in enumerate(sg["sccs"]) for n in comp}
 
     def add(target: Any, node: dict[str, Any]) -> None:
-        attrs: dict[str, str] = {"tooltip": "\n".join(f"{k} = {_show(v)}" for k, v in node["state"].items())}
+        attrs: dict[str, str] = {"tooltip": "\n".join(f"{k} = {show_json(v)}" for k, v in node["state"].items())}
         classes = ["state"]
         if node["initial"]:
             attrs.update(shape="doublecircle", fillcolor="#e3f2fd")

@@ -70,11 +70,10 @@ def make_gallery(paths: list[str], out_dir: str | Path, renderer: Renderer, opti
             if p["as_expected"] is False:
                 done.unmet.append(f"{html.result_title(r)}: {p['name']} expected {p['expected']}, "
                                   f"got {p['verdict']}")
-        pictures = [(f"{p['name']} ({p['verdict']})", f"{stem}/{pic.files.get('svg', pic.files['dot'])}")
-                    for (_, key), pic in written.pictures.items() for p in r["properties"] if p["name"] == key]
-        if (0, "") in written.pictures:
-            pic = written.pictures[(0, "")]
-            pictures.append(("state graph", f"{stem}/{pic.files.get('svg', pic.files['dot'])}"))
+        verdict = {p["name"]: p["verdict"] for p in r["properties"]}
+        pictures = [(f"{key} ({verdict[key]})" if key else "state graph",
+                     f"{stem}/{pic.files.get('svg', pic.files['dot'])}")
+                    for (_, key), pic in written.pictures.items()]
         entries.append({"title": html.result_title(r), "href": f"{stem}/report.html",
                         "description": r["description"], "properties": r["properties"],
                         "pictures": pictures})

@@ -13,6 +13,7 @@ from typing import Any
 
 from pinmc import __version__
 from pinmc.report.dot import MARKS, headline, mark_of
+from pinmc.report.values import show_json
 
 STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 80em; color: #222; padding: 0 1em; }
@@ -59,12 +60,6 @@ def _page(title: str, body: list[str]) -> str:
             + f"\n<p class=\"muted\">made by pinmc {escape(__version__)}</p>\n</body>\n</html>\n")
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def result_title(result: dict[str, Any]) -> str:
     title = result["spec"]
     if result.get("proposal"):
@@ -96,7 +91,7 @@ def _steps_table(prop: dict[str, Any]) -> list[str]:
     trace = prop["trace"]
     out = ["<table class=\"steps\">",
            "<tr><th>#</th><th>step</th><th>changed</th><th>source</th></tr>"]
-    initial = ", ".join(f"{k} = {_show(v)}" for k, v in trace["initial"].items() if not k.endswith(".pc"))
+    initial = ", ".join(f"{k} = {show_json(v)}" for k, v in trace["initial"].items() if not k.endswith(".pc"))
     out.append(f"<tr><td>0</td><td><i>initial state</i></td><td>{escape(initial)}</td><td></td></tr>")
     for s in trace["steps"]:
         name = f"<code>{escape(s['move'])}</code>"

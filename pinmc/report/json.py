@@ -7,9 +7,9 @@ from typing import Any
 from pinmc import __version__
 from pinmc.engines.base import Result, Verdict
 from pinmc.ir.system import System
-from pinmc.source import Span
 from pinmc.report.facts import step_facts, violation
 from pinmc.report.values import state_json, value_json
+from pinmc.source import Span
 
 SCHEMA = "pinmc.result/1"
 

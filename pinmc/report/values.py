@@ -21,6 +21,13 @@ def value_json(system: System, slot: int, value: int) -> Any:
     return value
 
 
+def show_json(value: Any) -> str:
+    """A JSON state value as traces write it: `true`/`false`, else as is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def state_json(system: System, state: tuple[int, ...]) -> dict[str, Any]:
     """A whole state: slot name -> value, in slot order."""
     return {v.name: value_json(system, k, state[k]) for k, v in enumerate(system.vars)}
