@@ -118,6 +118,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="markdown: the suite as a table (docs/suite.md)")
     bounds(t)
 
+    g = sub.add_parser("gate", help="gate proposals in CI: which properties they fix, leave broken or newly break",
+                       description="Check each target spec without and with each proposal and classify every "
+                       "property: fixed, still broken, newly broken, holds, unknown. With no proposal, gate the "
+                       "specs against their expect lines. Settings come from [tool.pinmc] in pyproject.toml; "
+                       "flags override them (docs/gate.md).")
+    g.add_argument("paths", nargs="*", metavar="PROPOSAL",
+                   help="proposal files (specs and used files too), or directories of them")
+    g.add_argument("--specs", action="append", metavar="DIR",
+                   help="where the target specs are (repeatable; default: [tool.pinmc] specs, else beside the proposals)")
+    g.add_argument("--baseline", metavar="FILE",
+                   help="compare with the results.json of an earlier run instead of re-checking the specs")
+    g.add_argument("--engine", choices=("auto", "explicit", "prove"),
+                   help="auto (default): explicit search, the prover for what it cannot decide")
+    g.add_argument("--out", metavar="DIR", help="where to write the outputs (default pinmc-gate)")
+    g.add_argument("--allow-unknown", action="store_true", default=None,
+                   help="an undecided property does not fail the gate")
+    g.add_argument("--no-cache", action="store_true", help="check everything again; neither read nor write the cache")
+    g.add_argument("--cache-dir", metavar="DIR", help="the result cache (default .pinmc-cache beside pyproject.toml)")
+    g.add_argument("--config", metavar="FILE", help="read [tool.pinmc] from FILE (default: the nearest pyproject.toml)")
+    g.add_argument("--no-time", action="store_true", help="omit timings (deterministic outputs)")
+    g.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a constant in every spec that declares it")
+    g.add_argument("--max-states", type=_positive, metavar="N", help="explicit engine: stop after N states")
+    g.add_argument("--max-depth", type=_positive, metavar="N", help="explicit engine: explore N steps deep at most")
+    g.add_argument("--timeout", type=float, metavar="S", help="prover seconds per spec (default 60)")
+    g.add_argument("--depth", type=_positive, metavar="K", help="prover BMC depth and largest k (default 30)")
+    g.add_argument("--graph-limit", type=_positive, metavar="N",
+                   help=f"draw state graphs of at most N states (default {GRAPH_LIMIT})")
+
     pa = sub.add_parser("parse", help="print a spec in normalised form")
     pa.add_argument("spec", metavar="SPEC")
     return p
@@ -309,6 +338,83 @@ def cmd_test(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_gate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pinmc.engines.symbolic.prove import ProveOptions
+    from pinmc.gate.cache import Cache
+    from pinmc.gate.config import Config, find_config, read_config
+    from pinmc.gate.outputs import write_outputs
+    from pinmc.gate.plan import plan_gate
+    from pinmc.gate.run import Settings, load_baseline, run_gate
+    from pinmc.gate.text import text
+    from pinmc.report.draw import find_renderer
+    from pinmc.suite import PROVE_TIMEOUT
+
+    config_path = args.config or find_config()
+    if args.config and not os.path.isfile(args.config):
+        raise UsageError(f"pinmc gate: --config {args.config}: no such file")
+    cfg = read_config(config_path) if config_path else Config()
+    home = Path(cfg.path).parent if cfg.path else Path(".")
+
+    def pick(flag: Any, setting: Any, default: Any) -> Any:
+        return flag if flag is not None else (setting if setting is not None else default)
+
+    inputs = list(args.paths) or list(cfg.proposals or ())
+    for p in inputs:
+        if not os.path.exists(p):
+            raise UsageError(f"pinmc gate: {p}: no such file or directory")
+    spec_dirs = args.specs or list(cfg.specs or ())
+    if not spec_dirs:
+        spec_dirs = sorted({p if os.path.isdir(p) else (os.path.dirname(p) or ".") for p in inputs}) \
+            or (["specs"] if os.path.isdir("specs") else ["."])
+    errors: list[SpecError] = []
+    pairs = plan_gate(inputs, spec_dirs, errors)
+    if not pairs and not errors:
+        print(f"pinmc gate: nothing to gate (no spec or proposal in {', '.join(inputs or spec_dirs)})")
+        return OK if inputs else USAGE
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    constants = dict(cfg.constants)
+    constants.update(dict(_define(d) for d in args.defines))
+    no_cache = args.no_cache or (cfg.no_cache and args.cache_dir is None)
+    cache_dir = None if no_cache else pick(args.cache_dir, cfg.cache, str(home / ".pinmc-cache"))
+    settings = Settings(
+        engine=pick(args.engine, cfg.engine, "auto"),
+        options=Options(max_states=pick(args.max_states, cfg.max_states, None),
+                        max_depth=pick(args.max_depth, cfg.max_depth, None)),
+        prove=ProveOptions(depth=pick(args.depth, cfg.depth, 30), timeout=pick(args.timeout, cfg.timeout, PROVE_TIMEOUT)),
+        graph_limit=pick(args.graph_limit, cfg.graph_limit, GRAPH_LIMIT),
+        constants=constants, spec_constants=dict(cfg.spec_constants),
+        allow_unknown=bool(pick(args.allow_unknown, cfg.allow_unknown, False)), timing=not args.no_time)
+
+    def progress(message: str) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r{message[:70]:<70}")
+            sys.stderr.flush()
+
+    try:
+        run = run_gate(pairs, settings, Cache(cache_dir), baseline, errors, progress)
+    finally:
+        _clear_progress()
+    for err in run.errors:
+        print(str(err), file=sys.stderr)
+    for note in run.notes:
+        print(f"pinmc gate: {note}", file=sys.stderr)
+    if run.interrupted:
+        print("pinmc gate: interrupted; the outputs hold what was decided before", file=sys.stderr)
+    sys.stdout.write(text(run.doc))
+    out_dir = pick(args.out, cfg.out, "pinmc-gate")
+    try:
+        written = write_outputs(run.doc, out_dir, find_renderer())
+    except OSError as e:
+        raise UsageError(f"pinmc gate: cannot write the outputs into {out_dir}: {e.strerror or e}") from None
+    for note in written.notes:
+        print(f"pinmc: {note}", file=sys.stderr)
+    print(f"outputs: {out_dir}/: summary.md, junit.xml, results.sarif, results.json, "
+          f"report/report.html ({len(written.files)} files)")
+    return int(run.doc["exit"])
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     from pinmc.syntax.parser import parse_file
     from pinmc.syntax.printer import show_file
@@ -318,7 +424,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"check": cmd_check, "prove": cmd_prove, "test": cmd_test, "parse": cmd_parse,
-            "render": cmd_render, "report": cmd_report}
+            "render": cmd_render, "report": cmd_report, "gate": cmd_gate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,8 @@ CODES: dict[str, str] = {
     "PIN409": "a proposal may not add state",
     "PIN410": "a template instantiated as the wrong kind of actor",
     "PIN501": "invalid command-line value",
+    "PIN502": "invalid [tool.pinmc] configuration",
+    "PIN503": "a baseline that is not a pinmc result",
 }
 
 

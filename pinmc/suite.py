@@ -95,15 +95,23 @@ def plan(files: list[str], errors: list[SpecError]) -> list[Job]:
     return jobs
 
 
+def interrupted(result: Result) -> bool:
+    """The explicit search was stopped by Ctrl-C (it returns what it had)."""
+    return bool(result.stats.limit) and result.stats.limit.startswith("interrupted")
+
+
 def decide(job: Job, options: Options, defines: dict[str, int] | None,
            prove_options: ProveOptions = ProveOptions(timeout=PROVE_TIMEOUT)) -> tuple[System, Result]:
     """The explicit engine first; the prover for what it cannot decide
-    (a choose too wide to enumerate, or a bound hit)."""
+    (a choose too wide to enumerate, or a bound hit).  Ctrl-C during the
+    search raises KeyboardInterrupt."""
     system = compile_spec(job.spec_path, job.proposal_path, defines)
     try:
         result = check(system, options)
     except EngineError:
         return prove(job.spec_path, job.proposal_path, defines, prove_options)
+    if interrupted(result):
+        raise KeyboardInterrupt  # Ctrl-C stops the run, not just this search
     if all(v.status != UNKNOWN for v in result.verdicts):
         return system, result
     _, proved = prove(job.spec_path, job.proposal_path, defines, prove_options)

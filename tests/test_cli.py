@@ -35,7 +35,7 @@ def pinmc(root: Path, *args: str, env: dict[str, str] | None = None,
     if env:
         full_env.update(env)
     return subprocess.run([sys.executable, "-m", "pinmc", *args], cwd=cwd or root, env=full_env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)  # the whole suite, on a loaded machine
 
 
 def spec_files(root: Path) -> list[str]:

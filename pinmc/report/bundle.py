@@ -84,9 +84,11 @@ def load_result(path: str) -> dict[str, Any]:
 
 
 def write_report(doc: dict[str, Any], out_dir: str | Path, renderer: Renderer,
-                 formats: tuple[str, ...] = FORMATS) -> Written:
+                 formats: tuple[str, ...] = FORMATS, intro: tuple[str, ...] = (),
+                 title: str | None = None) -> Written:
     """Write `doc`'s report into `out_dir` (created if needed): result.json,
-    every picture as .dot and in `formats` (svg, png), and report.html."""
+    every picture as .dot and in `formats` (svg, png), and report.html
+    (with `intro` and `title`, see `html.report`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     done = Written()
@@ -120,5 +122,5 @@ def write_report(doc: dict[str, Any], out_dir: str | Path, renderer: Renderer,
             done.pictures[(k, key)] = Picture(source, svg, files)
     if not renderer.available and done.pictures:
         done.notes.append(renderer.why)
-    put("report.html", html.report(doc, done.pictures, renderer.why))
+    put("report.html", html.report(doc, done.pictures, renderer.why, intro, title))
     return done

@@ -131,12 +131,15 @@ def _picture(svg: str | None, dot: str, files: dict[str, str], missing: str, pre
     return out
 
 
-def report(doc: dict[str, Any], pictures: dict[tuple[int, str], Any], missing: str) -> str:
+def report(doc: dict[str, Any], pictures: dict[tuple[int, str], Any], missing: str,
+           intro: tuple[str, ...] = (), title: str | None = None) -> str:
     """The page for a whole JSON document.  `pictures[(result index, key)]`
-    is a `Picture` (key: a property name, or "" for the state graph)."""
+    is a `Picture` (key: a property name, or "" for the state graph);
+    `intro` is HTML put before the results (the gate's table), which are
+    anchored `result-K`."""
     results = doc["results"]
-    title = "pinmc report: " + ", ".join(result_title(r) for r in results)
-    body = [f"<h1>{escape(title)}</h1>"]
+    title = title or "pinmc report: " + ", ".join(result_title(r) for r in results)
+    body = [f"<h1>{escape(title)}</h1>", *intro]
     if len(results) > 1:
         body.append("<nav>" + "".join(f"<a href=\"#result-{k}\">{escape(result_title(r))}</a>"
                                       for k, r in enumerate(results)) + "</nav>")

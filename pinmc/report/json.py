@@ -52,7 +52,7 @@ def result_json(system: System, result: Result, spec_file: str, proposal_file: s
     """One spec's result as a JSON-ready dict; `state_graph` (from
     `report.graph.build`) is included when given, else null."""
     s = result.stats
-    expected = {e.prop: e.verdict for e in system.expectations}
+    expected = {e.prop: e for e in system.expectations}
     stats: dict[str, Any] = {"states": s.states, "transitions": s.transitions, "depth": s.depth,
                              "complete": s.complete, "limit": s.limit}
     if timing:
@@ -67,12 +67,30 @@ def result_json(system: System, result: Result, spec_file: str, proposal_file: s
                  for k, v in enumerate(system.vars)],
         "properties": [{
             "name": v.prop, "kind": v.kind, "verdict": v.status, "engine": v.engine,
-            "failed": v.failed, "expected": expected.get(v.prop),
-            "as_expected": None if v.prop not in expected else expected[v.prop] == v.status,
+            "failed": v.failed, "expected": expected[v.prop].verdict if v.prop in expected else None,
+            "expected_file": expected[v.prop].origin if v.prop in expected else None,
+            "as_expected": None if v.prop not in expected else expected[v.prop].verdict == v.status,
+            "location": location(system, v.prop),
             "note": v.note, "certificate": v.certificate,
             "trace": trace_json(system, v)} for v in result.verdicts],
         "state_graph": state_graph,
     }
+
+
+def location(system: System, prop: str) -> dict[str, Any] | None:
+    """Where a property is declared: an invariant, lemma or reachable
+    property at its declaration, an assert property (`ACTOR.STEP`) at the
+    step's first assert, `range` at the first range-checked update; None
+    for `deadlock`, which no line declares."""
+    span: Span | None = None
+    for p in system.properties:
+        if p.name == prop:
+            span = p.span
+    if span is None and prop != "deadlock":
+        span = next((c.span for t in system.transitions for c in t.checks if c.prop == prop and c.span), None)
+    if span is None:
+        return None
+    return {"file": span.file.name, "line": span.line, "column": span.column}
 
 
 def document(results: list[dict[str, Any]], exit_code: int) -> dict[str, Any]:
