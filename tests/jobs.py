@@ -18,3 +18,14 @@ def explicit_ok(spec: str, proposal: str | None = None) -> bool:
     except EngineError:
         return False
     return True
+
+
+def explicit_jobs(specs: str) -> list[tuple[str, str | None]]:
+    """Every (spec, proposal) job under `specs` that the explicit engine
+    can check, in `pinmc test` order."""
+    from pinmc.suite import discover, plan
+
+    errors: list[object] = []
+    jobs = plan(discover([specs]), errors)  # type: ignore[arg-type]
+    assert not errors
+    return [(j.spec_path, j.proposal_path) for j in jobs if explicit_ok(j.spec_path, j.proposal_path)]

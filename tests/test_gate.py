@@ -242,7 +242,7 @@ def test_bad_config_is_a_located_error(repo: Path, capsys: pytest.CaptureFixture
     assert "pyproject.toml:" in err and "error[PIN502]" in err and message in err
     assert "Traceback" not in err
     if line is not None:
-        assert f"pyproject.toml:2:1: error[PIN502]" in err and line in err and "^" in err
+        assert "pyproject.toml:2:1: error[PIN502]" in err and line in err and "^" in err
 
 
 def test_usage_errors(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

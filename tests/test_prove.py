@@ -76,8 +76,12 @@ def _jobs() -> list[tuple[str, str | None]]:
     # library-based scenario suite (sNN_*.pin) is left out too: `pinmc test`
     # decides it (tests/test_suite_table.py, tests/test_gallery.py), and the
     # hand-modelled specs already exercise every engine on the same kernel logic.
+    # independent_pinners is the partial-order reduction's benchmark: its
+    # invariants are inductive only with each thread's program counter
+    # (k-induction needs k of about 11 on three threads), beyond this budget.
     return [(j.spec_path, j.proposal_path) for j in jobs
-            if explicit_ok(j.spec_path, j.proposal_path) and not re.match(r"s\d\d_", Path(j.spec_path).name)]
+            if explicit_ok(j.spec_path, j.proposal_path) and not re.match(r"s\d\d_", Path(j.spec_path).name)
+            and Path(j.spec_path).name != "independent_pinners.pin"]
 
 
 JOBS = _jobs()

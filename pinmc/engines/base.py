@@ -58,6 +58,7 @@ class Options:
     max_states: int | None = None
     max_depth: int | None = None
     build_graph: bool = False
+    por: bool = True  # partial-order reduction in the explicit engine (off with build_graph)
 
 
 @dataclass(frozen=True)

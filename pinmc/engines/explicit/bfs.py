@@ -20,6 +20,7 @@ from pinmc.engines.base import (FREE, EngineError, HOLDS, REACHABLE, UNKNOWN, UN
                                 Result, Stats, Verdict)
 from pinmc.engines.explicit.codegen import compile_system
 from pinmc.engines.explicit.expand import Expander, ScalarExpander, VectorExpander
+from pinmc.engines.explicit.por import Reduction
 from pinmc.engines.explicit.store import Layout, StateStore
 from pinmc.engines.explicit.vector import compile_vector, supports
 from pinmc.ir.eval import fire
@@ -42,7 +43,7 @@ class Search:
     """One BFS run; `run` fills in what was found and the statistics."""
 
     def __init__(self, system: System, options: Options, progress: Progress | None = None,
-                 expander: str = "auto"):
+                 expander: str = "auto", targets: set[str] | None = None):
         self.system, self.options, self.progress = system, options, progress
         self.code = compile_system(system)  # also validates choose widths
         self.layout = Layout.of(system)
@@ -64,6 +65,17 @@ class Search:
         self.open_checks = set(system.assert_props) | ({"range"} if system.has_range_checks else set())
         self.open_props = (1 << len(system.properties)) - 1
         self.want_deadlock = not system.allow_deadlock
+        # partial-order reduction: None when off or when nothing is reducible
+        por = Reduction(system, self.code.bases) if options.por and not options.build_graph else None
+        self.por = por if por is not None and por.active else None
+        self.targets = targets  # stop after the level where all of these are found
+
+    def _found(self) -> set[str]:
+        names = {self.system.properties[k].name for k in self.found_props}
+        names |= set(self.found_checks)
+        if self.deadlock is not None:
+            names.add("deadlock")
+        return names
 
     def _props(self, frontier: Any, ids: np.ndarray) -> None:
         for bit, row in self.expander.prop_hits(frontier, self.open_props):
@@ -80,12 +92,19 @@ class Search:
             if prop in self.open_checks:
                 self.open_checks.discard(prop)
                 self.found_checks[prop] = (int(ids[row]), code)
-        self.transitions += level.count
-        parents = ids[level.parents]
-        new_ids, new = self.store.insert(ex.pack(level.succ), parents, level.codes)
+        keys = ex.pack(level.succ)
+        rows, codes = level.parents, level.codes
+        keep = None
+        if self.por is not None:
+            keep = self.por.keep(ex.size(frontier), rows, codes, keys, self.store)
+            if keep is not None:
+                keys, rows, codes = keys[keep], rows[keep], codes[keep]
+        self.transitions += int(rows.size)
+        parents = ids[rows]
+        new_ids, new = self.store.insert(keys, parents, codes)
         if self.options.build_graph:
-            self.edges.append((parents, new_ids, level.codes))
-        return ex.select(level.succ, new), new_ids[new]
+            self.edges.append((parents, new_ids, codes))
+        return ex.select(level.succ, new if keep is None else keep[new]), new_ids[new]
 
     def run(self) -> None:
         start = last = time.monotonic()
@@ -105,6 +124,8 @@ class Search:
                 if ex.size(frontier):
                     self.depth += 1
                     self._props(frontier, ids)
+                if self.targets is not None and self.targets <= self._found():
+                    break
                 if self.progress is not None:
                     now = time.monotonic()
                     if now - last >= 0.5:
@@ -120,7 +141,10 @@ class Search:
         moves = [self.code.decode(c) for c in self.store.path(sid) + list(extra)]
         return replay(self.system, moves)
 
-    def verdicts(self) -> list[Verdict]:
+    def verdicts(self, shortest: dict[str, Trace] | None = None) -> list[Verdict]:
+        """Every property's verdict; `shortest` overrides the trace of a
+        property (the unreduced search's, when this search was reduced)."""
+        shortest = shortest or {}
         system, complete = self.system, self.complete
         why = "" if complete else f"search stopped: {self.limit}"
 
@@ -132,7 +156,7 @@ class Search:
             sid = self.found_props.get(k)
             if sid is not None:
                 status = REACHABLE if p.kind == "reachable" else VIOLATED
-                out.append(Verdict(p.name, p.kind, status, ENGINE, self.trace(sid)))
+                out.append(Verdict(p.name, p.kind, status, ENGINE, shortest.get(p.name) or self.trace(sid)))
             else:
                 status = undecided(UNREACHABLE if p.kind == "reachable" else HOLDS)
                 out.append(Verdict(p.name, p.kind, status, ENGINE, None, why))
@@ -140,12 +164,14 @@ class Search:
             kind = "range" if prop == "range" else "assert"
             hit = self.found_checks.get(prop)
             if hit is not None:
-                out.append(Verdict(prop, kind, VIOLATED, ENGINE, self.trace(hit[0], (hit[1],))))
+                out.append(Verdict(prop, kind, VIOLATED, ENGINE,
+                                   shortest.get(prop) or self.trace(hit[0], (hit[1],))))
             else:
                 out.append(Verdict(prop, kind, undecided(HOLDS), ENGINE, None, why))
         if not system.allow_deadlock:
             if self.deadlock is not None:
-                out.append(Verdict("deadlock", "deadlock", REACHABLE, ENGINE, self.trace(self.deadlock)))
+                out.append(Verdict("deadlock", "deadlock", REACHABLE, ENGINE,
+                                   shortest.get("deadlock") or self.trace(self.deadlock)))
             else:
                 out.append(Verdict("deadlock", "deadlock", undecided(FREE), ENGINE, None, why))
         return out
@@ -162,11 +188,34 @@ def check(system: System, options: Options = Options(), progress: Progress | Non
     rss0 = _rss()
     search = Search(system, options, progress, expander)
     search.run()
+    shortest = _shortest_traces(search, expander) if search.por is not None else {}
     peak = max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - rss0)
     stats = Stats(search.store.n, search.transitions, search.depth, search.seconds, peak,
                   search.complete, search.limit)
     graph = state_graph(search) if options.build_graph else None
-    return Result(system.name, system.proposal, ENGINE, tuple(search.verdicts()), stats, graph)
+    return Result(system.name, system.proposal, ENGINE, tuple(search.verdicts(shortest)), stats, graph)
+
+
+def _shortest_traces(search: Search, expander: str) -> dict[str, Trace]:
+    """The shortest traces of what a reduced search found.
+
+    Reduction can lengthen the shortest path to a state, so an unreduced
+    BFS, bounded by the depth at which the reduced search found the last
+    of them (and stopped as soon as it has found them all), rebuilds them.
+    """
+    system, store = search.system, search.store
+    need: dict[str, int] = {}  # property -> levels the unreduced search must reach
+    for k, sid in search.found_props.items():
+        need[system.properties[k].name] = len(store.path(sid))
+    for prop, (sid, _) in search.found_checks.items():
+        need[prop] = len(store.path(sid)) + 1  # found while expanding the state
+    if search.deadlock is not None:
+        need["deadlock"] = len(store.path(search.deadlock)) + 1
+    if not need:
+        return {}
+    full = Search(system, Options(max_depth=max(need.values()), por=False), None, expander, set(need))
+    full.run()
+    return {v.prop: v.trace for v in full.verdicts() if v.prop in need and v.trace is not None}
 
 
 def state_graph(search: Search) -> Any:

@@ -230,6 +230,26 @@ class StateStore:
         self.n = end
         return ids, new
 
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        """Whether each packed key is stored; inserts nothing."""
+        m = keys.shape[0]
+        out = np.zeros(m, dtype=bool)
+        if m == 0 or self.n == 0:
+            return out
+        size = len(self.table)
+        mask = np.int64(size - 1)
+        slot = (_hash(keys) & np.uint64(size - 1)).astype(np.int64)
+        pending = np.arange(m, dtype=np.int64)
+        while pending.size:
+            t = self.table[slot[pending]].astype(np.int64)
+            occupied = t >= 0
+            pending, t = pending[occupied], t[occupied]
+            same = (self.rows[t] == keys[pending]).all(axis=1)
+            out[pending[same]] = True
+            pending = pending[~same]
+            slot[pending] = (slot[pending] + 1) & mask
+        return out
+
     def path(self, sid: int) -> list[int]:
         """Move codes from the root to state `sid`."""
         codes = []
