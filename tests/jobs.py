@@ -1,11 +1,15 @@
-"""Which specs of specs/ each engine can decide (shared by the tests)."""
+"""Helpers shared by the tests: which specs of specs/ each engine can
+decide, compiling a spec from text, and the figures of a result."""
 
 from __future__ import annotations
 
+import textwrap
 from functools import lru_cache
+from pathlib import Path
 
 from pinmc.engines.base import EngineError
 from pinmc.engines.explicit.codegen import compile_system
+from pinmc.ir.system import System
 from pinmc.semantics.pipeline import compile_spec
 
 
@@ -29,3 +33,21 @@ def explicit_jobs(specs: str) -> list[tuple[str, str | None]]:
     jobs = plan(discover([specs]), errors)  # type: ignore[arg-type]
     assert not errors
     return [(j.spec_path, j.proposal_path) for j in jobs if explicit_ok(j.spec_path, j.proposal_path)]
+
+
+def job_id(job: tuple[str, str | None]) -> str:
+    """A test id for a job: `spec` or `spec+proposal` (file stems)."""
+    spec, proposal = job
+    return Path(spec).stem + (f"+{Path(proposal).stem}" if proposal else "")
+
+
+def compile_text(tmp_path: Path, text: str, defines: dict[str, int] | None = None) -> System:
+    """Compile a spec given as (indented) text, written to tmp_path/spec.pin."""
+    path = tmp_path / "spec.pin"
+    path.write_text(textwrap.dedent(text))
+    return compile_spec(str(path), None, defines)
+
+
+def counts(result) -> tuple[int, int, int]:  # noqa: ANN001 - an engine Result
+    """(states, transitions, depth) of an explicit result."""
+    return result.stats.states, result.stats.transitions, result.stats.depth

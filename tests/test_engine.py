@@ -10,13 +10,12 @@ trace length here.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from jobs import explicit_jobs
+from jobs import compile_text, counts, explicit_jobs
 
 from pinmc.engines.base import EngineError, Options
 from pinmc.engines.explicit.bfs import check
@@ -34,14 +33,6 @@ EXPANDERS = ["scalar", "vector"]
 
 # --------------------------------------------------------------- helpers
 
-def compile_text(tmp_path, text: str) -> System:
-    path = tmp_path / "spec.pin"
-    path.write_text(textwrap.dedent(text))
-    return compile_spec(str(path))
-
-
-def counts(result) -> tuple[int, int, int]:
-    return result.stats.states, result.stats.transitions, result.stats.depth
 
 
 def moves(system: System, trace) -> list[str]:

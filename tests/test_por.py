@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from jobs import explicit_jobs
+from jobs import compile_text, counts, explicit_jobs, job_id
 
 from pinmc.engines.base import Options
 from pinmc.engines.explicit.bfs import check
@@ -34,19 +33,7 @@ PINNERS = str(SPECS / "independent_pinners.pin")
 JOBS = explicit_jobs(str(SPECS))
 
 
-def _id(job) -> str:
-    spec, proposal = job
-    return Path(spec).stem + (f"+{Path(proposal).stem}" if proposal else "")
 
-
-def compile_text(tmp_path, text: str) -> System:
-    path = tmp_path / "spec.pin"
-    path.write_text(textwrap.dedent(text))
-    return compile_spec(str(path))
-
-
-def counts(result) -> tuple[int, int, int]:
-    return result.stats.states, result.stats.transitions, result.stats.depth
 
 
 def verdicts(result) -> list[tuple[str, str, str, int | None]]:
@@ -75,7 +62,7 @@ def assert_same_verdicts(system: System, off, on) -> None:
 # --------------------------------------------------------------- every job in specs/
 
 @pytest.mark.parametrize("expander", EXPANDERS)
-@pytest.mark.parametrize("job", JOBS, ids=_id)
+@pytest.mark.parametrize("job", JOBS, ids=job_id)
 def test_job_por_keeps_verdicts_and_trace_lengths(job, expander):
     system = compile_spec(*job)
     off = check(system, Options(por=False), expander=expander)
@@ -85,7 +72,7 @@ def test_job_por_keeps_verdicts_and_trace_lengths(job, expander):
         assert on.verdict(e.prop).status == e.verdict, e.prop
 
 
-@pytest.mark.parametrize("job", JOBS, ids=_id)
+@pytest.mark.parametrize("job", JOBS, ids=job_id)
 def test_job_por_scalar_and_vector_agree(job):
     system = compile_spec(*job)
     assert summary(check(system, Options(por=True), expander="scalar")) == \

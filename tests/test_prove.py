@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import explicit_ok
+from jobs import explicit_ok, job_id
 from pinmc.engines.base import (FREE, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Options, Result,
                                 Verdict)
 from pinmc.engines.explicit.bfs import check
@@ -86,10 +86,6 @@ def _jobs() -> list[tuple[str, str | None]]:
 
 JOBS = _jobs()
 
-
-def _id(job: tuple[str, str | None]) -> str:
-    spec, proposal = job
-    return Path(spec).stem + (f"+{Path(proposal).stem}" if proposal else "")
 
 
 _SYSTEMS: dict = {}
@@ -421,13 +417,13 @@ def test_jobs_found():
 
 
 @pytest.mark.parametrize("engine", ["bmc", "kind", "infer"])
-@pytest.mark.parametrize("job", JOBS, ids=_id)
+@pytest.mark.parametrize("job", JOBS, ids=job_id)
 def test_job_engine_agrees_with_explicit(job, engine):
     system, explicit = system_of(job), explicit_of(job)
     depth = min(explicit.stats.depth + 1, 30)
     outs = run_engine(system, engine, depth, JOB_ENGINE_TIMEOUT)
     problems = compare(system, explicit, engine, outs, bmc_complete=explicit.stats.depth < 30)
-    assert not problems, f"{_id(job)}:\n  " + "\n  ".join(problems)
+    assert not problems, f"{job_id(job)}:\n  " + "\n  ".join(problems)
 
 
 _AUTO: dict = {}
@@ -439,7 +435,7 @@ def auto_of(job: tuple[str, str | None]) -> Result:
     return _AUTO[job]
 
 
-@pytest.mark.parametrize("job", JOBS, ids=_id)
+@pytest.mark.parametrize("job", JOBS, ids=job_id)
 def test_job_auto_agrees_and_decides_expectations(job):
     system, explicit = system_of(job), explicit_of(job)
     result = auto_of(job)
@@ -459,10 +455,10 @@ def test_job_auto_agrees_and_decides_expectations(job):
             v = result.verdict(e.prop)
             if v.status != e.verdict:
                 problems.append(f"expect {e.prop} {e.verdict}: auto says {v.status} by {v.engine} ({v.note})")
-    assert not problems, f"{_id(job)}:\n  " + "\n  ".join(problems)
+    assert not problems, f"{job_id(job)}:\n  " + "\n  ".join(problems)
 
 
-@pytest.mark.parametrize("job", JOBS, ids=_id)
+@pytest.mark.parametrize("job", JOBS, ids=job_id)
 def test_job_auto_certificates_round_trip(job, tmp_path):
     """Every certificate auto prints (from infer or Spacer) is a true
     invariant and is accepted when read back."""
@@ -470,7 +466,7 @@ def test_job_auto_certificates_round_trip(job, tmp_path):
     if not certs:
         pytest.skip("no certificates")
     problems = certificate_problems(job[0], job[1], certs, str(tmp_path))
-    assert not problems, f"{_id(job)}:\n  " + "\n  ".join(problems)
+    assert not problems, f"{job_id(job)}:\n  " + "\n  ".join(problems)
 
 
 # --------------------------------------------------------------- hand-written corner cases

@@ -8,15 +8,14 @@ values and counts are worked out by hand in the comments.
 
 from __future__ import annotations
 
-import textwrap
 
 import pytest
+from jobs import compile_text, counts
 
 from pinmc.engines.base import EngineError, Options
 from pinmc.engines.explicit.bfs import check
 from pinmc.engines.explicit.vector import supports
 from pinmc.ir.system import System
-from pinmc.semantics.pipeline import compile_spec
 from pinmc.trace import Trace, failing_check
 
 
@@ -26,11 +25,6 @@ from pinmc.trace import Trace, failing_check
 def expander(request: pytest.FixtureRequest) -> str:
     return request.param
 
-
-def compile_text(tmp_path, text: str, defines: dict[str, int] | None = None) -> System:
-    path = tmp_path / "spec.pin"
-    path.write_text(textwrap.dedent(text))
-    return compile_spec(str(path), None, defines)
 
 
 def run(tmp_path, text: str, expander: str = "scalar", **options):
@@ -43,9 +37,6 @@ def run(tmp_path, text: str, expander: str = "scalar", **options):
 def statuses(result) -> dict[str, str]:
     return {v.prop: v.status for v in result.verdicts}
 
-
-def counts(result) -> tuple[int, int, int]:
-    return result.stats.states, result.stats.transitions, result.stats.depth
 
 
 def moves(system: System, trace: Trace) -> list[str]:
