@@ -33,8 +33,9 @@ CHILD = """
 import json, sys
 from pinmc.semantics.pipeline import compile_spec
 from pinmc.engines.explicit.bfs import check
+from pinmc.engines.base import Options
 spec, defines, expander = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
-r = check(compile_spec(spec, None, defines), expander=expander)
+r = check(compile_spec(spec, None, defines), Options(symmetry=False), expander=expander)
 s = r.stats
 print(json.dumps({"states": s.states, "transitions": s.transitions, "depth": s.depth,
                   "seconds": s.seconds, "peak": s.peak_bytes,

@@ -49,12 +49,27 @@ class Job:
     proposal_path: str | None
 
 
+@dataclass(frozen=True)
+class Vacuous:
+    """A `reachable` property never reached: the spec may be vacuous (its
+    actors never get where the property looks), whatever its expect line."""
+
+    spec: str
+    proposal: str | None
+    prop: str
+
+    @property
+    def label(self) -> str:
+        """`spec` or `spec + proposal`, as the text table names a check."""
+        return self.spec + (f" + {self.proposal}" if self.proposal else "")
+
+
 @dataclass
 class SuiteResult:
     rows: list[Row] = field(default_factory=list)
     errors: list[SpecError] = field(default_factory=list)
     results: list[tuple[System, Result, Job]] = field(default_factory=list)
-    vacuous: list[tuple[str, str]] = field(default_factory=list)  # (spec, reachable prop never reached)
+    vacuous: list[Vacuous] = field(default_factory=list)  # in the order of the checks
 
 
 def discover(paths: list[str]) -> list[str]:
@@ -96,7 +111,7 @@ def plan(files: list[str], errors: list[SpecError]) -> list[Job]:
 
 
 def interrupted(result: Result) -> bool:
-    """The explicit search was stopped by Ctrl-C (it returns what it had)."""
+    """The search or the prover was stopped by Ctrl-C (it returns what it had)."""
     return bool(result.stats.limit) and result.stats.limit.startswith("interrupted")
 
 
@@ -104,19 +119,37 @@ def decide(job: Job, options: Options, defines: dict[str, int] | None,
            prove_options: ProveOptions = ProveOptions(timeout=PROVE_TIMEOUT)) -> tuple[System, Result]:
     """The explicit engine first; the prover for what it cannot decide
     (a choose too wide to enumerate, or a bound hit).  Ctrl-C during the
-    search raises KeyboardInterrupt."""
+    search raises KeyboardInterrupt.  The limits of `options` (--timeout,
+    --memory) bound the prover too: each engine gets at most that time."""
+    prove_options = bounded(prove_options, options)
     system = compile_spec(job.spec_path, job.proposal_path, defines)
     try:
         result = check(system, options)
     except EngineError:
-        return prove(job.spec_path, job.proposal_path, defines, prove_options)
+        system, proved = prove(job.spec_path, job.proposal_path, defines, prove_options)
+        if interrupted(proved):
+            raise KeyboardInterrupt from None
+        return system, proved
     if interrupted(result):
         raise KeyboardInterrupt  # Ctrl-C stops the run, not just this search
     if all(v.status != UNKNOWN for v in result.verdicts):
         return system, result
     _, proved = prove(job.spec_path, job.proposal_path, defines, prove_options)
+    if interrupted(proved):
+        raise KeyboardInterrupt
     merged = tuple(p if v.status == UNKNOWN else v for v, p in zip(result.verdicts, proved.verdicts))
-    return system, replace(result, verdicts=merged)
+    stats = result.stats
+    if proved.stats.limit and any(v.status == UNKNOWN for v in merged):
+        stats = replace(stats, limit=f"{stats.limit}, then the prover's {proved.stats.limit}")
+    return system, replace(result, verdicts=merged, stats=stats)
+
+
+def bounded(prove_options: ProveOptions, options: Options) -> ProveOptions:
+    """The prover's options under a run's limits: `options.timeout` caps
+    its time, `options.memory` is its memory limit unless it has one."""
+    timeout = prove_options.timeout if options.timeout is None else min(prove_options.timeout, options.timeout)
+    memory = prove_options.memory if prove_options.memory is not None else options.memory
+    return replace(prove_options, timeout=timeout, memory=memory)
 
 
 def run_suite(paths: list[str], options: Options = Options(),
@@ -136,5 +169,5 @@ def run_suite(paths: list[str], options: Options = Options(),
             out.rows.append(Row(e.origin, system.name, system.proposal, e.prop, e.verdict, v.status, v.engine))
         for v in result.verdicts:
             if v.kind == "reachable" and v.status == "unreachable":
-                out.vacuous.append((system.name + (f" + {system.proposal}" if system.proposal else ""), v.prop))
+                out.vacuous.append(Vacuous(system.name, system.proposal, v.prop))
     return out

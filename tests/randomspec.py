@@ -22,6 +22,15 @@ A tiny evaluator computes each property in the initial state, only to make
 the properties interesting (an invariant false at the start is usually
 negated, a `reachable` already true usually negated): the verdicts
 themselves are never predicted here.
+
+`generate(seed, size)` with a `size` of 1 or more (tests/test_spin_diff.py)
+adds what the specs above leave out, growing with `size`: `u16` and `u32`
+fields, initial values and constants at the wrap-around boundaries (2^16,
+2^31, 2^32, i32's extremes), casts between every pair of machine types,
+division and remainder by variables (zero and negative divisors included),
+up to MAX_STEPS + size step instances, 3 + size // 2 fields and `choose`
+values up to 0..3.  `size` 0, the default, is the generator above: the
+same text for the same seed as before these were added.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ MAX_SPLIT = 3  # at most this many transitions per step instance (if/either/choo
 
 @dataclass(frozen=True)
 class Ty:
-    kind: str  # bool | range | u8 | i32 | int
+    kind: str  # bool | range | u8 | u16 | u32 | i32 | int
     lo: int = 0
     hi: int = 0
 
@@ -50,7 +59,7 @@ class Ty:
 
     @property
     def machine(self) -> bool:
-        return self.kind in ("u8", "i32")
+        return self.kind in MACHINE
 
     @property
     def numeric(self) -> bool:
@@ -58,6 +67,14 @@ class Ty:
 
 
 BOOL, U8, I32, INT = Ty("bool"), Ty("u8"), Ty("i32"), Ty("int")
+U16, U32 = Ty("u16"), Ty("u32")
+MACHINE = {"u8": 8, "u16": 16, "u32": 32, "i32": 32}
+# sized specs: initial values and constants at the wrap-around boundaries
+BOUNDARY_INITS = {"u16": [0, 1, 2, 65534, 65535], "u32": [0, 1, 2, 2147483647, 2147483648, 4294967295],
+                  "i32": [-2, 0, 2, -2147483648, -2147483647, 2147483646, 2147483647]}
+BOUNDARY_CONSTS = {"u8": [0, 1, 2, 255, 256, -1], "u16": [0, 1, 2, 65535, 65536, -1],
+                   "u32": [0, 1, 2, 2147483647, 2147483648, 4294967295, 4294967296, -1],
+                   "i32": [-2, 0, 1, 4, -2147483648, 2147483647, 2147483648]}
 
 
 def wrap(ty: Ty, v: int) -> int:
@@ -65,6 +82,8 @@ def wrap(ty: Ty, v: int) -> int:
         return v % 256
     if ty.kind == "i32":
         return (v + 2**31) % 2**32 - 2**31
+    if ty.kind in ("u16", "u32"):
+        return v % 2 ** MACHINE[ty.kind]
     return v
 
 
@@ -120,9 +139,11 @@ class Actor:
 
 
 class Gen:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, size: int = 0):
         self.r = random.Random(seed)
         self.seed = seed
+        self.size = size  # 0: the original generator; >= 1: wider types and operations, more steps
+        self.max_steps = MAX_STEPS + size
         self.shared: list[Var] = []  # page fields and globals
         self.page_array: list[tuple[str, Ty, int]] | None = None  # fields of P[2]
         self.actors: list[Actor] = []
@@ -133,7 +154,12 @@ class Gen:
     # ------------------------------------------------------------- declarations
     def _ty(self) -> tuple[Ty, int]:
         r = self.r
-        k = r.choice(["bool", "bool", "range", "range", "u8", "u8", "i32"])
+        if self.size:
+            k = r.choice(["bool", "bool", "range", "u8", "u16", "u32", "u32", "i32", "i32"])
+            if k in BOUNDARY_INITS:
+                return Ty(k), r.choice(BOUNDARY_INITS[k])
+        else:
+            k = r.choice(["bool", "bool", "range", "range", "u8", "u8", "i32"])
         if k == "bool":
             return BOOL, r.randint(0, 1)
         if k == "range":
@@ -153,7 +179,7 @@ class Gen:
         r = self.r
         n_containers = r.choice([1, 1, 2])
         kinds = r.sample(["X", "P", "globals"], n_containers)
-        budget = 3
+        budget = 3 + self.size // 2
         decls = []
         for i, kind in enumerate(kinds):
             n = r.randint(1, min(2, budget - (n_containers - 1 - i)))
@@ -177,12 +203,15 @@ class Gen:
     def make_actors(self) -> None:
         r = self.r
         n = r.choice([1, 2, 2, 3])
+        if self.size:
+            n += r.randint(0, self.size // 2)
         for i in range(n):
             kind = "thread" if r.random() < 0.6 else "daemon"
             a = Actor(f"{kind[0]}{i}", kind, r.choice([1, 1, 2]))
             # at most MAX_STEPS step instances in all, so the encodings stay small
-            left = MAX_STEPS - sum(len(b.steps) * b.count for b in self.actors) - (n - 1 - i)
-            a.steps = [f"s{j}" for j in range(max(1, min(r.randint(1, 3), left // a.count)))]
+            left = self.max_steps - sum(len(b.steps) * b.count for b in self.actors) - (n - 1 - i)
+            most = 3 + self.size // 2
+            a.steps = [f"s{j}" for j in range(max(1, min(r.randint(1, most), left // a.count)))]
             if r.random() < 0.35:
                 ty, v = (BOOL, r.randint(0, 1)) if r.random() < 0.5 else (Ty("range", 0, 2), 0)
                 a.local = ("l", ty, v)
@@ -209,6 +238,14 @@ class Gen:
             if want == "int":
                 c = r.randint(0, 3)
                 return E(str(c), INT, lambda env: c)
+            if self.size and want in MACHINE:
+                kinds = sorted({v.ty.kind for v in vars_ if v.ty.machine})
+                if not kinds:
+                    return None
+                base = self.num(vars_, r.choice(kinds), depth + 1)
+                assert base is not None
+                to = Ty(want)
+                return E(f"{want}({base.text})", to, _lift(lambda a: wrap(to, a), base))
             if want == "u8" and any(v.ty.kind == "i32" for v in vars_):
                 base = self.num(vars_, "i32", depth + 1)
                 assert base is not None
@@ -228,6 +265,8 @@ class Gen:
             return E(f"(-{base.text})", ty, _lift(lambda a: wrap(ty, -a), base))
         if op == "cast" and ty.machine:
             to = I32 if ty.kind == "u8" else U8
+            if self.size:
+                to = r.choice([Ty(k) for k in MACHINE if k != ty.kind])
             return E(f"{to.kind}({base.text})", to, _lift(lambda a: wrap(to, a), base))
         if op == "int" and ty.machine:
             return E(f"int({base.text})", INT, base.ev)
@@ -237,8 +276,16 @@ class Gen:
             others = [u for u in vars_ if u.ref != v.ref]
             other = self.num(others, self._cls(ty), depth + 1) or self.num(vars_, self._cls(ty), depth + 1)
             assert other is not None
+        elif self.size and op in ("/", "%") and r.random() < 0.5:
+            # a variable divisor: zero and, for i32, -1 and negative ones too
+            other = self.num([u for u in vars_ if u.ref != v.ref], self._cls(ty), depth + 1) or \
+                self.num(vars_, self._cls(ty), depth + 1)
+            assert other is not None
         else:
             c = r.randint(1, 3) if op in ("+", "-") else r.randint(2, 3)
+            if self.size and ty.machine and r.random() < 0.3:
+                top = 2 ** MACHINE[ty.kind] - 1 if ty.kind in ("u8", "u16", "u32") else 2**31 - 1
+                c = r.choice([top, 0, 1] if op in ("+", "-", "*") else [1, 7, top])
             other = E(str(c), INT, lambda env, c=c: c)
         f = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
              "/": cdiv, "%": cmod}[op]
@@ -286,6 +333,8 @@ class Gen:
             assert b is not None
         else:
             c = r.choice([0, 1, 2, 3, 4, 254, 255, 256, -1]) if a.ty.kind == "u8" else r.randint(-2, 4)
+            if self.size and a.ty.kind in BOUNDARY_CONSTS and r.random() < 0.5:
+                c = r.choice(BOUNDARY_CONSTS[a.ty.kind])
             b = E(str(c) if c >= 0 else f"-{-c}", INT, lambda env, c=c: c)
         f = {"==": lambda p, q: p == q, "!=": lambda p, q: p != q, "<": lambda p, q: p < q,
              "<=": lambda p, q: p <= q, ">": lambda p, q: p > q, ">=": lambda p, q: p >= q}[op]
@@ -336,7 +385,8 @@ class Gen:
             elif depth < 2 and x < 0.24 and self._split(2):
                 branches = [self.stmts(a, vars_, writable, depth + 1, chosen=chosen) for _ in range(2)]
                 out.append("either " + " or ".join("{ " + "; ".join(b) + " }" for b in branches))
-            elif depth < 2 and chosen is None and x < 0.32 and self._split((hi := r.randint(1, 2)) + 1):
+            elif depth < 2 and chosen is None and x < 0.32 and \
+                    self._split((hi := r.randint(1, 3 if self.size >= 2 else 2)) + 1):
                 v = "v"
                 body = self.stmts(a, vars_ + [Var(v, INT, 0, "?")], writable, depth + 1, 1, chosen=v)
                 out.append(f"choose {v} in 0..{hi} {{ {'; '.join(body)} }}")
@@ -389,6 +439,8 @@ class Gen:
             e = self.num(vars_, t.kind, 1)
             assert e is not None
             return f"{w.ref} = {e.text}"
+        if self.size and t.kind in BOUNDARY_INITS:
+            return f"{w.ref} = {self._lit(t, r.choice(BOUNDARY_INITS[t.kind]))}"
         return f"{w.ref} = {self._lit(t, r.randint(0, 3) if t.kind == 'u8' else r.randint(-3, 3))}"
 
     def _window(self) -> str:
@@ -457,7 +509,7 @@ class Gen:
     def text(self) -> str:
         self.declare()
         self.make_actors()
-        self.lines.insert(0, f"spec rand_{self.seed}")
+        self.lines.insert(0, f"spec rand_{self.seed}" + (f"_size{self.size}" if self.size else ""))
         body = [self.actor_text(a) for a in self.actors]
         self.lines += body
         self.properties()
@@ -466,12 +518,15 @@ class Gen:
         return "\n".join(self.lines) + "\n"
 
 
-def generate(seed: int) -> str:
-    """The text of random spec number `seed` (the same text for the same seed)."""
-    return Gen(seed).text()
+def generate(seed: int, size: int = 0) -> str:
+    """The text of random spec number `seed` (the same text for the same
+    seed and size); `size` >= 1 widens the types and operations and grows
+    the spec (module docstring)."""
+    return Gen(seed, size).text()
 
 
-if __name__ == "__main__":  # print a few: python tests/randomspec.py 0 1 2
+if __name__ == "__main__":  # print a few: python tests/randomspec.py 0 1 2, or SEED:SIZE
     import sys
     for s in sys.argv[1:] or ["0"]:
-        print(generate(int(s)))
+        seed, _, size = s.partition(":")
+        print(generate(int(seed), int(size or 0)))

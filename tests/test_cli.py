@@ -394,9 +394,6 @@ def test_no_time_with_proposal_is_deterministic(root: Path) -> None:
 
 
 # ------------------------------------------------------------------ robustness
-@pytest.mark.xfail(strict=True, reason="BUG: the explicit engine's code generator nests one pair of "
-                   "parentheses per operator; an expression of ~100 terms exceeds Python's nesting "
-                   "limit and `pinmc check` exits 4 (internal error)")
 def test_long_expression_is_not_an_internal_error(root: Path, tmp_path: Path) -> None:
     path = tmp_path / "long.pin"
     path.write_text("spec long\nvar x: u32 = 0\nthread t { s: { x += 1 } }\n"

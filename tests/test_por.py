@@ -65,8 +65,8 @@ def assert_same_verdicts(system: System, off, on) -> None:
 @pytest.mark.parametrize("job", JOBS, ids=job_id)
 def test_job_por_keeps_verdicts_and_trace_lengths(job, expander):
     system = compile_spec(*job)
-    off = check(system, Options(por=False), expander=expander)
-    on = check(system, Options(por=True), expander=expander)
+    off = check(system, Options(por=False, symmetry=False), expander=expander)
+    on = check(system, Options(por=True, symmetry=False), expander=expander)
     assert_same_verdicts(system, off, on)
     for e in system.expectations:
         assert on.verdict(e.prop).status == e.verdict, e.prop
@@ -75,13 +75,13 @@ def test_job_por_keeps_verdicts_and_trace_lengths(job, expander):
 @pytest.mark.parametrize("job", JOBS, ids=job_id)
 def test_job_por_scalar_and_vector_agree(job):
     system = compile_spec(*job)
-    assert summary(check(system, Options(por=True), expander="scalar")) == \
-        summary(check(system, Options(por=True), expander="vector"))
+    assert summary(check(system, Options(por=True, symmetry=False), expander="scalar")) == \
+        summary(check(system, Options(por=True, symmetry=False), expander="vector"))
 
 
 def test_por_is_deterministic():
     system = compile_spec(PINNERS)
-    runs = {summary(check(system, Options(por=True), expander=e)) for e in EXPANDERS for _ in range(2)}
+    runs = {summary(check(system, Options(por=True, symmetry=False), expander=e)) for e in EXPANDERS for _ in range(2)}
     assert len(runs) == 1
 
 
@@ -90,8 +90,8 @@ def test_por_is_deterministic():
 @pytest.mark.parametrize("expander", EXPANDERS)
 def test_independent_pinners_reduced_5x(expander):
     system = compile_spec(PINNERS)
-    off = check(system, Options(por=False), expander=expander)
-    on = check(system, Options(por=True), expander=expander)
+    off = check(system, Options(por=False, symmetry=False), expander=expander)
+    on = check(system, Options(por=True, symmetry=False), expander=expander)
     # Off: each thread has 11 pcs (pin, dma1..dma8, unpin, done) and the
     # rest follows from them: 11^3 states.  On: only the 27 combinations of
     # {pin, unpin, done} branch; every other state runs one thread's DMA
@@ -113,7 +113,7 @@ def test_independent_pinners_groups():
 
 def test_build_graph_is_never_reduced():
     system = compile_spec(PINNERS)
-    assert check(system, Options(por=True, build_graph=True)).stats.states == 1331
+    assert check(system, Options(por=True, symmetry=False, build_graph=True)).stats.states == 1331
 
 
 # --------------------------------------------------------------- soundness
@@ -184,8 +184,8 @@ def test_invariant_over_two_actors_found(tmp_path, expander):
     system = compile_text(tmp_path, TWO_ACTOR_INVARIANT)
     usable = usable_groups(system)
     assert usable["a", "w1"] and not usable["a", "set"]  # POR is active here
-    off = check(system, Options(por=False), expander=expander)
-    on = check(system, Options(por=True), expander=expander)
+    off = check(system, Options(por=False, symmetry=False), expander=expander)
+    on = check(system, Options(por=True, symmetry=False), expander=expander)
     assert on.verdict("not_both").status == "violated"
     assert on.stats.states < off.stats.states
     assert_same_verdicts(system, off, on)
@@ -197,8 +197,8 @@ def test_assert_reading_another_actor_found(tmp_path, expander):
     system = compile_text(tmp_path, ASSERT_ON_OTHER)
     usable = usable_groups(system)
     assert usable["b", "w"] and not usable["b", "chk"] and not usable["a", "s1"]
-    off = check(system, Options(por=False), expander=expander)
-    on = check(system, Options(por=True), expander=expander)
+    off = check(system, Options(por=False, symmetry=False), expander=expander)
+    on = check(system, Options(por=True, symmetry=False), expander=expander)
     assert on.verdict("b.chk").status == "violated"
     assert_same_verdicts(system, off, on)
 
@@ -210,8 +210,8 @@ def test_cycle_proviso(tmp_path, expander):
     # never move and the violation would be missed (the ignoring problem).
     system = compile_text(tmp_path, IGNORED)
     assert usable_groups(system)["d", ""] and not usable_groups(system)["t", "go"]
-    off = check(system, Options(por=False), expander=expander)
-    on = check(system, Options(por=True), expander=expander)
+    off = check(system, Options(por=False, symmetry=False), expander=expander)
+    on = check(system, Options(por=True, symmetry=False), expander=expander)
     assert on.verdict("never").status == "violated"
     assert len(on.verdict("never").trace) == 1
     assert_same_verdicts(system, off, on)
@@ -220,8 +220,8 @@ def test_cycle_proviso(tmp_path, expander):
 @pytest.mark.parametrize("expander", EXPANDERS)
 def test_deadlock_found(tmp_path, expander):
     system = compile_text(tmp_path, DEADLOCK)
-    off = check(system, Options(por=False), expander=expander)
-    on = check(system, Options(por=True), expander=expander)
+    off = check(system, Options(por=False, symmetry=False), expander=expander)
+    on = check(system, Options(por=True, symmetry=False), expander=expander)
     assert on.verdict("deadlock").status == "reachable"
     assert on.stats.states < off.stats.states
     assert_same_verdicts(system, off, on)
@@ -239,7 +239,7 @@ def test_shortest_trace_rebuilt(tmp_path, expander):
         thread b { go: { g = 1 } }
         invariant never: g == 0
         """)
-    on = check(system, Options(por=True), expander=expander)
+    on = check(system, Options(por=True, symmetry=False), expander=expander)
     assert [system.transitions[s.transition].name for s in on.verdict("never").trace.steps] == ["b.go"]
     assert on.stats.depth == 4
 

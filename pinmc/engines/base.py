@@ -43,6 +43,7 @@ class Stats:
     peak_bytes: int = 0  # peak memory the search added (resident set growth)
     complete: bool = True  # the whole reachable state space was explored
     limit: str | None = None  # which limit stopped the search, if one did
+    notes: tuple[str, ...] = ()  # what the search reduced, or refused to reduce, and why
 
     @property
     def states_per_second(self) -> float:
@@ -59,6 +60,16 @@ class Options:
     max_depth: int | None = None
     build_graph: bool = False
     por: bool = True  # partial-order reduction in the explicit engine (off with build_graph)
+    symmetry: bool = True  # symmetry reduction of interchangeable pages and instances (off with build_graph)
+    timeout: float | None = None  # seconds of search before it stops (exit 3), checked between and within levels
+    memory: int | None = None  # resident-set limit in bytes; hit without `spill`: the search stops (exit 3)
+    spill: str | None = None  # a directory: keep the visited set on disk there instead of stopping at `memory`
+    spill_states: int | None = None  # with `spill`: states held in memory before a sorted run goes to disk
+    # (None: as many as half of `memory`, or of the memory available, holds)
+    workers: int = 1  # partitions of the explicit search (worker processes or cluster actors)
+    parallel_from: int = 1000  # states in one BFS level before the search is handed to the workers
+    backend: str = "process"  # where the partitions run: process | ray
+    cluster: str | None = None  # the cluster's address (backend ray); None: a local one
 
 
 @dataclass(frozen=True)

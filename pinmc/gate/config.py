@@ -13,7 +13,8 @@ override the file (the CLI does that merge).
     engine = "auto"            # auto | explicit | prove
     max_states = 1_000_000     # explicit engine bounds
     max_depth = 200
-    timeout = 60               # prover seconds per spec
+    timeout = 60               # prover seconds per spec; set, it bounds each explicit search too
+    memory = "2G"              # memory limit of each search and prover run (then: unknown)
     depth = 30                 # prover BMC depth and largest k
     graph_limit = 150          # draw state graphs of at most this many states
     out = "pinmc-gate"         # where the outputs go
@@ -52,6 +53,7 @@ class Config:
     max_states: int | None = None
     max_depth: int | None = None
     timeout: float | None = None
+    memory: int | None = None  # bytes
     depth: int | None = None
     graph_limit: int | None = None
     out: str | None = None
@@ -149,6 +151,14 @@ def read_config(path: str | Path) -> Config:
             if value <= 0:
                 raise _error(src, "[tool.pinmc] timeout must be positive", key=key)
             out[key] = float(value)
+        elif key == "memory":
+            from pinmc.engines.resources import parse_size
+
+            value = want(key, (str, int), "a size such as \"2G\" or a number of bytes")
+            try:
+                out[key] = parse_size(str(value))
+            except ValueError as e:
+                raise _error(src, f"[tool.pinmc] memory: {e}", key=key) from None
         elif key == "out":
             out[key] = _shown(base, want(key, (str,), "a path"))
         elif key == "cache":

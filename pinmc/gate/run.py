@@ -47,7 +47,9 @@ class Settings:
         o, p = self.options, self.prove
         return {"engine": self.engine, "max_states": o.max_states, "max_depth": o.max_depth,
                 "prove_engine": p.engine, "prove_depth": p.depth, "prove_timeout": p.timeout,
-                "graph_limit": self.graph_limit, "timing": self.timing}
+                "graph_limit": self.graph_limit, "timing": self.timing,
+                **{k: v for k, v in (("timeout", o.timeout), ("memory", o.memory), ("prove_memory", p.memory))
+                   if v is not None}}
 
 
 def load_baseline(path: str) -> dict[tuple[str, str | None], dict[str, Any]]:
@@ -128,14 +130,17 @@ class _Decider:
         system, result = self._decide(system, pair, defines)
         doc = result_json(system, result, pair.spec, pair.proposal, self.settings.timing,
                           build(system, result, self.settings.graph_limit))
-        if key:
+        if key and not _machine_bound(doc):
             self.cache.put(key, doc)
         return doc, "checked"
 
     def _decide(self, system: System, pair: Pair, defines: dict[str, int]) -> tuple[System, Result]:
         s = self.settings
         if s.engine == "prove":
-            return prove(pair.spec, pair.proposal, defines, s.prove)
+            system, result = prove(pair.spec, pair.proposal, defines, s.prove)
+            if interrupted(result):
+                raise KeyboardInterrupt
+            return system, result
         if s.engine == "explicit":
             try:
                 result = check(system, s.options)
@@ -146,6 +151,13 @@ class _Decider:
                 raise KeyboardInterrupt
             return system, result
         return decide(Job(pair.spec, pair.proposal), s.options, defines, s.prove)
+
+
+def _machine_bound(doc: dict[str, Any]) -> bool:
+    """A result cut short by --timeout or --memory: another run (another
+    machine, a quieter one) may decide more, so it is not cached."""
+    limit = doc["stats"].get("limit") or ""
+    return "--timeout" in limit or "--memory" in limit
 
 
 def run_gate(pairs: list[Pair], settings: Settings, cache: Cache,

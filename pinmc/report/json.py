@@ -55,6 +55,8 @@ def result_json(system: System, result: Result, spec_file: str, proposal_file: s
     expected = {e.prop: e for e in system.expectations}
     stats: dict[str, Any] = {"states": s.states, "transitions": s.transitions, "depth": s.depth,
                              "complete": s.complete, "limit": s.limit}
+    if s.notes:
+        stats["notes"] = list(s.notes)
     if timing:
         stats.update({"seconds": round(s.seconds, 4), "states_per_second": round(s.states_per_second),
                       "peak_bytes": s.peak_bytes})

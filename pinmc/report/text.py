@@ -25,6 +25,7 @@ def summary(system: System, result: Result, timing: bool = True) -> list[str]:
         extent = "complete" if s.complete else f"INCOMPLETE ({s.limit})"
         lines.append(f"  explicit: {s.states:,} states, {s.transitions:,} transitions, "
                      f"depth {s.depth}, {extent}")
+        lines += [f"  {note}" for note in s.notes]
         if timing:
             lines.append(f"  time: {s.seconds:.2f} s, {s.states_per_second:,.0f} states/s, "
                          f"peak memory {s.peak_bytes / 2**20:.1f} MiB ({s.bytes_per_state:.0f} bytes/state)")

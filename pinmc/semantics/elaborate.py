@@ -18,6 +18,7 @@ from pinmc.ir.stmts import SAssert, SAssign, SChoose, SEither, SIf, SStmt
 from pinmc.ir.system import Expectation, StateVar
 from pinmc.ir.types import MACHINE, AnyT, EnumT, PcT, RangeT, Type, value_type
 from pinmc.semantics.exprs import Elab, Scope, is_const
+from pinmc.semantics.limits import MAX_ARRAY
 from pinmc.semantics.load import Unit
 from pinmc.semantics.stmts import StmtElab
 from pinmc.semantics.tables import ActorInfo, PageInfo, Tables, did_you_mean
@@ -205,6 +206,9 @@ def _size(e: ast.Expr | None, el: Elab, scope: Scope, what: str) -> int | None:
     n = el.const_int(e, scope, what)
     if n is not None and n < 1:
         el.error("PIN308", f"{what} must be at least 1, found {n}", e.span)
+        return 1
+    if n is not None and n > MAX_ARRAY:
+        el.error("PIN308", f"{what} must be at most {MAX_ARRAY}, found {n}", e.span)
         return 1
     return n if n is not None else 1
 

@@ -16,6 +16,7 @@ from pinmc.ir.eval import evaluate
 from pinmc.ir.nodes import Expr
 from pinmc.ir.types import (ANY, BOOL, INT, MACHINE, PAGE, AnyT, BoolT, EnumT, IntT, MachT, PageT,
                             PcT, RangeT, Type, is_numeric, value_type)
+from pinmc.semantics.limits import MAX_CONST_BITS, MAX_ELAB_DEPTH
 from pinmc.semantics.tables import ActorInfo, ActorVal, ArrayName, PageVal, Tables, did_you_mean
 from pinmc.source import Span
 from pinmc.syntax import ast
@@ -47,9 +48,14 @@ def is_const(e: Expr) -> bool:
 
 def _has_var(e: Expr) -> bool:
     """Whether `e` reads a bound variable other than one it quantifies itself."""
-    if isinstance(e, ir.Quant):
-        return False
-    return isinstance(e, ir.Var) or any(_has_var(c) for c in ir.children(e))
+    stack = [e]
+    while stack:  # not recursive: expressions may nest deep
+        n = stack.pop()
+        if isinstance(n, ir.Var):
+            return True
+        if not isinstance(n, ir.Quant):
+            stack.extend(ir.children(n))
+    return False
 
 
 def _fits(t: Type, v: int) -> bool:
@@ -67,6 +73,8 @@ class Elab:
         self.t = tables
         self.d = tables.diags
         self._ids = itertools.count()
+        self.depth = 0  # expressions and statements being elaborated, one inside the other
+        self._reported_depth = False
 
     # ------------------------------------------------------------ utilities
     def fresh(self, name: str, ty: Type) -> ir.Var:
@@ -74,6 +82,16 @@ class Elab:
 
     def error(self, code: str, message: str, span: Span | None, *notes: Note) -> Expr:
         self.d.error(code, message, span, *notes)
+        return POISON
+
+    def nested_too_deeply(self, span: Span | None, scope: Scope) -> Expr:
+        """PIN411 (once per spec): elaboration went MAX_ELAB_DEPTH levels deep."""
+        if not self._reported_depth:
+            self._reported_depth = True
+            calls = list(scope.calls) if len(scope.calls) <= 6 else [*scope.calls[:3], "...", *scope.calls[-2:]]
+            chain = f" (inlining {' -> '.join(calls)})" if calls else ""
+            self.error("PIN411", f"nested too deeply: more than {MAX_ELAB_DEPTH} levels of expressions and "
+                       f"statements once fn and proc calls are inlined{chain}", span)
         return POISON
 
     def const_int(self, e: ast.Expr, scope: Scope, what: str) -> int | None:
@@ -253,7 +271,17 @@ class Elab:
 
     # ------------------------------------------------------------ expressions
     def expr(self, e: ast.Expr, scope: Scope) -> Expr:
-        """Elaborate an expression that denotes a value."""
+        """Elaborate an expression that denotes a value (PIN411 past
+        MAX_ELAB_DEPTH levels of elaboration, calls inlined)."""
+        if self.depth >= MAX_ELAB_DEPTH:
+            return self.nested_too_deeply(e.span, scope)
+        self.depth += 1
+        try:
+            return self._expr(e, scope)
+        finally:
+            self.depth -= 1
+
+    def _expr(self, e: ast.Expr, scope: Scope) -> Expr:
         if isinstance(e, ast.IntLit):
             return ir.Lit(e.value, INT)
         if isinstance(e, ast.BoolLit):
@@ -359,7 +387,11 @@ class Elab:
         b = self.convert(b, ty, e.right.span, f"the right operand of '{op}'")
         out = ir.Bin(op, a, b, ty)
         if is_const(out) and isinstance(ty, IntT):
-            return ir.Lit(evaluate(out, ()), INT)
+            value = evaluate(out, ())
+            if value.bit_length() > MAX_CONST_BITS:
+                return self.error("PIN303", f"'{op}' of constants gives a number of {value.bit_length()} bits, "
+                                  f"more than the {MAX_CONST_BITS} bits of a constant", e.span)
+            return ir.Lit(value, INT)
         return out
 
     def quant(self, e: ast.Quant, scope: Scope) -> Expr:

@@ -12,13 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from pinmc.diagnostics import Diagnostic, SpecError
 from pinmc.ir import nodes as ir
 from pinmc.ir.nodes import Expr
 from pinmc.ir.stmts import SAssert, SAssign, SChoose, SEither, SGoto, SIf, SLet, SStmt, has_split
 from pinmc.ir.system import Actor, Check, Param, Property, StateVar, System, Transition
 from pinmc.ir.types import BOOL, INT, PcT, value_type
 from pinmc.semantics.elaborate import Model, StepBody
+from pinmc.semantics.limits import MAX_PATHS, Measure
 from pinmc.syntax.printer import show_expr
+
+
+class TooLarge(Exception):
+    """A step splits into too many paths or makes too deep an expression
+    (raised during symbolic execution, reported as PIN411 at the step)."""
 
 
 @dataclass
@@ -84,6 +91,14 @@ class Lowerer:
 
     def __init__(self, model: Model):
         self.model = model
+        self.measure = Measure()  # a new one for each step (see _step_transitions)
+
+    def check_size(self, values: list[Expr]) -> None:
+        """TooLarge as soon as a value a path computes is too deep or too large
+        (before anything walks it recursively)."""
+        why = self.measure.too_large(values)
+        if why:
+            raise TooLarge(f"its statements make {why}")
 
     def run(self, stmts: tuple[SStmt, ...], paths: list[Path]) -> list[Path]:
         for s in stmts:
@@ -91,6 +106,9 @@ class Lowerer:
             for p in paths:
                 nxt += [p] if p.finished else self.stmt(s, p)
             paths = nxt
+            if len(paths) > MAX_PATHS:
+                raise TooLarge(f"it splits into more than {MAX_PATHS} paths (one per combination "
+                               "of its either branches, splitting ifs and choices of pages)")
         return paths
 
     def stmt(self, s: SStmt, p: Path) -> list[Path]:
@@ -103,12 +121,14 @@ class Lowerer:
                 name = self.model.tables.vars[s.slot].name
                 p.checks.append(Check("range", bad, f"{name} assigned outside {lo}..{hi}", s.span))
             p.values[s.slot] = value
+            self.check_size([value])
             return [p]
         if isinstance(s, SAssert):
             p.checks.append(Check(s.prop, ir.negate(sub(s.cond)), s.message, s.span))
             return [p]
         if isinstance(s, SLet):
             p.env[s.var.id] = sub(s.value)
+            self.check_size([p.env[s.var.id]])
             return [p]
         if isinstance(s, SGoto):
             p.pc, p.finished = s.target, True
@@ -159,6 +179,7 @@ class Lowerer:
             va = a.values.get(slot, p.values.get(slot, ir.Slot(slot, _vt(self.model, slot))))
             vb = b.values.get(slot, p.values.get(slot, ir.Slot(slot, _vt(self.model, slot))))
             merged.values[slot] = ir.ite(cond, va, vb)
+        self.check_size([merged.values[slot] for slot in set(a.values) | set(b.values)])
         return merged
 
 
@@ -170,8 +191,29 @@ def lower(model: Model) -> System:
     """The transition system of an elaborated model."""
     lw = Lowerer(model)
     transitions: list[Transition] = []
+    diags: list[Diagnostic] = []
     for sb in model.steps:
-        transitions += _step_transitions(lw, sb, len(transitions))
+        where = f"{sb.actor.instance_name(sb.instance)}.{sb.decl.label}"
+        try:
+            ts = _step_transitions(lw, sb, len(transitions))
+        except TooLarge as e:
+            diags.append(Diagnostic("PIN411", f"step {where} is too large to check: {e}; "
+                                    "split it into several steps", sb.decl.span))
+            lw.measure = Measure()  # let go of its expressions
+            continue
+        why = Measure().too_large([r for t in ts for r in (t.guard, *(c.fail for c in t.checks),
+                                                          *(e for _, e in t.updates))])
+        if why:
+            diags.append(Diagnostic("PIN411", f"step {where} is too large to check: its guard, checks and "
+                                    f"updates make {why}; split it into several steps", sb.decl.span))
+        transitions += ts
+    for p in model.properties:
+        why = Measure().too_large([p.expr])
+        if why:
+            diags.append(Diagnostic("PIN411", f"property {p.decl.name} is too large to check: it makes {why}",
+                                    p.decl.span))
+    if diags:
+        raise SpecError(diags)
     props = tuple(Property(p.decl.name, p.decl.kind, p.expr, show_expr(p.decl.expr), p.decl.span)
                   for p in model.properties)
     actors = []
@@ -202,6 +244,7 @@ def _step_transitions(lw: Lowerer, sb: StepBody, start: int) -> list[Transition]
         checks = [Check("range", ir.negate(c), msg, span) for c, msg, span in sb.guard_bounds]
     else:
         guard.append(sb.guard)
+    lw.measure = Measure()
     paths = lw.run(sb.body, [Path(guard, {}, {}, checks, [], [])])
     out = []
     for p in paths:

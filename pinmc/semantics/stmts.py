@@ -7,6 +7,7 @@ from pinmc.ir.nodes import Expr
 from pinmc.ir.stmts import SAssert, SAssign, SChoose, SEither, SGoto, SIf, SLet, SStmt
 from pinmc.ir.types import BOOL, INT, AnyT, RangeT, is_numeric, value_type
 from pinmc.semantics.exprs import Elab, Scope, is_const
+from pinmc.semantics.limits import MAX_ELAB_DEPTH, Measure
 from pinmc.semantics.tables import ActorVal, PageVal, did_you_mean
 from pinmc.syntax import ast
 from pinmc.ir.eval import evaluate
@@ -18,6 +19,7 @@ class StmtElab:
     def __init__(self, elab: Elab):
         self.e = elab
         self.t = elab.t
+        self.measure = Measure()
 
     def block(self, stmts: tuple[ast.Stmt, ...], scope: Scope) -> tuple[SStmt, ...]:
         out: list[SStmt] = []
@@ -27,12 +29,25 @@ class StmtElab:
 
     def stmt(self, s: ast.Stmt, scope: Scope) -> list[SStmt]:
         """One statement, preceded by the bounds checks of any dynamic index
-        it evaluates (a failed one is a `range` violation)."""
+        it evaluates (a failed one is a `range` violation).  PIN411 past
+        MAX_ELAB_DEPTH levels of elaboration (calls inlined), or for an
+        expression deeper or larger than the limits allow."""
+        if self.e.depth >= MAX_ELAB_DEPTH:
+            self.e.nested_too_deeply(s.span, scope)
+            return []
         outer = scope.bounds
         scope.bounds = []
-        body = self._stmt(s, scope)
+        self.e.depth += 1
+        try:
+            body = self._stmt(s, scope)
+        finally:
+            self.e.depth -= 1
         checks: list[SStmt] = [SAssert(c, "range", msg, span) for c, msg, span in scope.bounds]
         scope.bounds = outer
+        why = self.measure.too_large([x for st in checks + body for x in _exprs(st)])
+        if why:
+            self.e.error("PIN411", f"this statement makes {why}", s.span)
+            return []
         return checks + body
 
     def _stmt(self, s: ast.Stmt, scope: Scope) -> list[SStmt]:
@@ -207,6 +222,27 @@ class StmtElab:
                     for k, slot in enumerate(slots)]
         e.error("PIN306", "cannot assign to this expression", target.span)
         return None
+
+
+def _exprs(s: SStmt) -> list[Expr]:
+    """Every expression in a statement and the statements inside it (those
+    measured before are measured again from the memo, at no cost)."""
+    out: list[Expr] = []
+    stack = [s]
+    while stack:
+        st = stack.pop()
+        if isinstance(st, (SAssign, SLet)):
+            out.append(st.value)
+        elif isinstance(st, SAssert):
+            out.append(st.cond)
+        elif isinstance(st, SIf):
+            out.append(st.cond)
+            stack += [*st.then, *st.else_]
+        elif isinstance(st, SEither):
+            stack += [x for _, body in st.branches for x in body]
+        elif isinstance(st, SChoose):
+            stack += list(st.body)
+    return out
 
 
 def fold(e: Expr) -> Expr:

@@ -12,6 +12,12 @@ from pinmc.source import SourceFile, Span
 from pinmc.syntax import ast
 
 
+# the largest integer literal (PIN107): far beyond any machine integer
+# (u64), small enough that every value printed from it stays short
+MAX_LITERAL_BITS = 256
+MAX_LITERAL = (1 << MAX_LITERAL_BITS) - 1
+
+
 def token_span(file: SourceFile, tok: Token) -> Span:
     return Span(file, tok.line or 1, tok.column or 1, tok.end_line or tok.line or 1,
                 tok.end_column or (tok.column or 1) + len(tok))
@@ -26,7 +32,7 @@ def _unquote(tok: Token) -> str:
 def step_comment(file: SourceFile, line: int) -> str | None:
     """The first `//` comment of a step: on its label's line, else the first
     comment-only line that follows it before any statement."""
-    lines = file.text.splitlines()
+    lines = file.text.split("\n")  # as lark counts lines
     first = lines[line - 1] if line - 1 < len(lines) else ""
     if "//" in first:
         return first.split("//", 1)[1].strip() or None
@@ -62,7 +68,8 @@ class Builder(Transformer):  # type: ignore[type-arg]
             kind, name, desc, targets, span = children[0]
             children = children[1:]
         else:
-            kind, name, desc, targets, span = "library", "", None, (), None
+            # a file without a header is located at its start (PIN105 when passed as a spec)
+            kind, name, desc, targets, span = "library", "", None, (), Span(self.file, 1, 1, 1, 2)
         items = tuple(c for c in children if c is not None)
         return ast.File(kind, name, desc, targets, items, path=self.file.name, span=span)
 
@@ -325,8 +332,16 @@ class Builder(Transformer):  # type: ignore[type-arg]
         if text.lower() == "0x":
             raise SpecError([Diagnostic("PIN102", f"'{ch[0]}' is not a number: hex digits must follow 0x",
                                         self._tok(ch[0]))])
-        return ast.IntLit(int(text, 0) if text[:2].lower() == "0x" else int(text),
-                          span=self._tok(ch[0]))
+        hexadecimal = text[:2].lower() == "0x"
+        digits = (text[2:] if hexadecimal else text).lstrip("0")
+        # the length first: int() refuses more than 4300 decimal digits
+        if len(digits) > (MAX_LITERAL_BITS + 3) // (4 if hexadecimal else 3) \
+                or int(digits or "0", 16 if hexadecimal else 10) > MAX_LITERAL:
+            tok = str(ch[0])
+            shown = tok if len(tok) <= 24 else f"{tok[:12]}...{tok[-8:]} ({len(tok)} characters)"
+            raise SpecError([Diagnostic("PIN107", f"the number {shown} is too large: integer literals are "
+                                        f"at most 2^{MAX_LITERAL_BITS} - 1", self._tok(ch[0]))])
+        return ast.IntLit(int(digits or "0", 16 if hexadecimal else 10), span=self._tok(ch[0]))
 
     def true_(self, meta: Meta, ch: list[Any]) -> ast.BoolLit:
         return ast.BoolLit(True, span=self._span(meta))

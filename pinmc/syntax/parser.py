@@ -5,23 +5,26 @@ from __future__ import annotations
 import dataclasses
 
 import difflib
-import re
 from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.exceptions import VisitError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from pinmc.diagnostics import Diagnostic, SpecError
 from pinmc.source import SourceFile, Span
 from pinmc.syntax import ast
-from pinmc.syntax.build import build
+from pinmc.syntax.build import build, token_span
 
 KEYWORDS = ("spec", "proposal", "for", "use", "const", "enum", "symmetric", "page", "var",
             "fn", "proc", "rule", "thread", "daemon", "when", "invariant", "lemma",
             "reachable", "expect", "allow", "if", "else", "then", "either", "or", "choose",
             "in", "assert", "goto", "end", "skip", "and", "not", "forall", "exists", "true",
             "false", "self", "done")
+
+# the deepest parse tree accepted (PIN106); the specs of specs/ and the
+# kernel library nest at most 18 deep
+MAX_NESTING = 128
 
 _MULTI: dict[str, tuple[str, ...]] = {}
 _DISPLAY = {"NAME": "a name", "INT": "a number", "HEX": "a number", "STRING": "a string",
@@ -38,17 +41,52 @@ def _lark() -> Lark:
 
 
 def parse_text(file: SourceFile) -> ast.File:
-    """Parse one file; raises SpecError with a located PIN1xx diagnostic."""
+    """Parse one file; raises SpecError with a located PIN1xx diagnostic
+    (PIN106 for a parse tree nested more than MAX_NESTING deep)."""
     try:
         tree = _lark().parse(file.text)
     except UnexpectedInput as exc:
         raise SpecError([_diagnose(file, exc)]) from None
+    deep = _too_deep(file, tree)
+    if deep is not None:
+        raise SpecError([deep])
     try:
         return build(file, tree)
     except VisitError as exc:  # a builder rejected a token (e.g. a bad number)
         if isinstance(exc.orig_exc, SpecError):
             raise exc.orig_exc from None
         raise
+
+
+def _first_token(node: Tree | Token) -> Token | None:  # type: ignore[type-arg]
+    while isinstance(node, Tree):
+        if not node.children:
+            return None
+        node = node.children[0]
+    return node
+
+
+def _too_deep(file: SourceFile, tree: Tree) -> Diagnostic | None:  # type: ignore[type-arg]
+    """PIN106 at the first place where the parse tree is nested more than
+    MAX_NESTING deep, else None.  Iterative: every later stage (building
+    the syntax tree, elaboration, lowering, the engines) walks the tree
+    recursively, and this bound keeps them within Python's recursion limit."""
+    stack: list[tuple[Tree | Token, int]] = [(tree, 1)]  # type: ignore[type-arg]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, Tree):
+            continue
+        if depth > MAX_NESTING:
+            tok = _first_token(node)
+            span = token_span(file, tok) if tok is not None else Span(file, 1, 1, 1, 2)
+            return Diagnostic("PIN106", f"nested too deeply: more than {MAX_NESTING} levels of "
+                              "expressions, statements and blocks; split it up (a fn, a proc, a const, "
+                              "another step)", span)
+        # `else if` nests like `else { if ... }`: the k-th branch one level deeper
+        chain = node.data == "if_stmt"
+        stack.extend((c, depth + 1 + (j // 2 if chain else 0))
+                     for j, c in reversed(list(enumerate(node.children))))
+    return None
 
 
 def parse_file(path: str, shown: str | None = None) -> ast.File:
@@ -105,13 +143,23 @@ def _suggest(word: str, candidates: list[str] | tuple[str, ...]) -> str:
 
 
 def _previous_word(file: SourceFile, line: int, column: int) -> tuple[str, int, int] | None:
+    """The name just before (line, column), white space between allowed.
+    Scanned backwards by hand: a regular expression anchored at the end
+    takes quadratic time on a long line."""
     offset = sum(len(l) + 1 for l in file.text.split("\n")[: line - 1]) + column - 1
     head = file.text[:offset]
-    m = re.search(r"([A-Za-z_][A-Za-z_0-9]*)\s*$", head)
-    if not m:
+    end = len(head)
+    while end > 0 and head[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and (head[start - 1] == "_" or (head[start - 1].isascii() and head[start - 1].isalnum())):
+        start -= 1
+    while start < end and head[start].isdigit():
+        start += 1
+    if start == end:
         return None
-    ln, col = file.position(m.start(1))
-    return m.group(1), ln, col
+    ln, col = file.position(start)
+    return head[start:end], ln, col
 
 
 def _diagnose(file: SourceFile, exc: UnexpectedInput) -> Diagnostic:

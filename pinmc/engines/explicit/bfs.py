@@ -21,14 +21,21 @@ from pinmc.engines.base import (FREE, EngineError, HOLDS, REACHABLE, UNKNOWN, UN
 from pinmc.engines.explicit.codegen import compile_system
 from pinmc.engines.explicit.expand import Expander, ScalarExpander, VectorExpander
 from pinmc.engines.explicit.por import Reduction
-from pinmc.engines.explicit.store import Layout, StateStore
+from pinmc.engines.explicit.spill import SpillStore, make_store
+from pinmc.engines.explicit.store import Layout
+from pinmc.engines.explicit.symmetry import Symmetry, analyse, concretize
 from pinmc.engines.explicit.vector import compile_vector, supports
+from pinmc.engines.resources import Watch, memory_text, resident
 from pinmc.ir.eval import fire
 from pinmc.ir.system import System
 from pinmc.trace import Trace, replay
 
 ENGINE = "explicit"
 Progress = Callable[[int, int, float], None]
+# frontier states expanded and inserted as one batch: a level larger than
+# this is cut into batches, with the limits (--timeout, --memory,
+# --max-states) checked between them; the result does not depend on it
+CHUNK = 1 << 15
 
 
 def _rss() -> int:
@@ -47,7 +54,7 @@ class Search:
         self.system, self.options, self.progress = system, options, progress
         self.code = compile_system(system)  # also validates choose widths
         self.layout = Layout.of(system)
-        self.store = StateStore(self.layout.words)
+        self.store = make_store(self.layout.words, options)  # in memory, or spilling to options.spill
         if expander == "vector" and not supports(system):
             raise EngineError("PIN407", f"spec {system.name} has values the vector expander cannot hold "
                               "in 64-bit integers (u64, or very large untyped arithmetic); use --expander scalar")
@@ -65,9 +72,23 @@ class Search:
         self.open_checks = set(system.assert_props) | ({"range"} if system.has_range_checks else set())
         self.open_props = (1 << len(system.properties)) - 1
         self.want_deadlock = not system.allow_deadlock
-        # partial-order reduction: None when off or when nothing is reducible
-        por = Reduction(system, self.code.bases) if options.por and not options.build_graph else None
+        # symmetry reduction: None when off or when nothing is interchangeable;
+        # a state graph for reports needs concrete states, so it turns both reductions off
+        self.notes: list[str] = []
+        sym = analyse(system) if options.symmetry and not options.build_graph else None
+        self.sym: Symmetry | None = sym if sym is not None and sym.active else None
+        if sym is not None:
+            self.notes += sym.notes
+        if self.sym is not None:
+            self.notes.append(f"symmetry reduction: {self.sym.describe()}")
+        # partial-order reduction: None when off, when nothing is reducible, or
+        # under symmetry (the two are not combined: ample sets are not checked
+        # to be closed under the symmetry)
+        por = (Reduction(system, self.code.bases)
+               if options.por and not options.build_graph and self.sym is None else None)
         self.por = por if por is not None and por.active else None
+        if self.sym is not None and options.por and Reduction(system, self.code.bases).active:
+            self.notes.append("partial-order reduction off: it is not combined with symmetry reduction")
         self.targets = targets  # stop after the level where all of these are found
 
     def _found(self) -> set[str]:
@@ -92,6 +113,8 @@ class Search:
             if prop in self.open_checks:
                 self.open_checks.discard(prop)
                 self.found_checks[prop] = (int(ids[row]), code)
+        if self.sym is not None:
+            level.succ = self.sym.canon(level.succ)
         keys = ex.pack(level.succ)
         rows, codes = level.parents, level.codes
         keep = None
@@ -110,20 +133,25 @@ class Search:
         start = last = time.monotonic()
         ex, opts = self.expander, self.options
         frontier = ex.initial()
+        if self.sym is not None:
+            frontier = self.sym.canon(frontier)
         ids, _ = self.store.insert(ex.pack(frontier), np.zeros(1, np.int64), np.zeros(1, np.int64))
         self._props(frontier, ids)
+        watch = self.watch = Watch(opts.timeout, opts.memory, start, track=isinstance(self.store, SpillStore))
         try:
             while ex.size(frontier):
                 if opts.max_depth is not None and self.depth >= opts.max_depth:
                     self.limit = f"--max-depth {opts.max_depth}"
                     break
-                if opts.max_states is not None and self.store.n >= opts.max_states:
-                    self.limit = f"--max-states {opts.max_states}"
+                self.limit = self._limit_hit(watch)
+                if self.limit is not None:
                     break
-                frontier, ids = self._level(frontier, ids)
+                frontier, ids = self._batches(frontier, ids, watch)
                 if ex.size(frontier):
                     self.depth += 1
                     self._props(frontier, ids)
+                if self.limit is not None:  # hit within the level
+                    break
                 if self.targets is not None and self.targets <= self._found():
                     break
                 if self.progress is not None:
@@ -137,8 +165,52 @@ class Search:
             self.limit = "interrupted (Ctrl-C)"
         self.seconds = time.monotonic() - start
 
-    def trace(self, sid: int, extra: tuple[int, ...] = ()) -> Trace:
-        moves = [self.code.decode(c) for c in self.store.path(sid) + list(extra)]
+    def _limit_hit(self, watch: Watch) -> str | None:
+        """The limit that stops the search now, as messages name it, or
+        None.  Cheap (a clock read, one read of /proc/self/statm): it runs
+        between batches.  A spilling store over --memory first writes its
+        buffer out; only if that does not bring memory under the limit does
+        the search stop."""
+        opts = self.options
+        if opts.max_states is not None and self.store.n >= opts.max_states:
+            return f"--max-states {opts.max_states}"
+        if watch.out_of_memory() and isinstance(self.store, SpillStore):
+            self.store.flush()
+            if not watch.out_of_memory():
+                return None
+            return memory_text(watch.memory, watch.held) + f" with the visited set spilled to {opts.spill}"  # type: ignore[arg-type]
+        return watch.exceeded()
+
+    def _batches(self, frontier: Any, ids: np.ndarray, watch: Watch) -> tuple[Any, np.ndarray]:
+        """`_level` over the frontier in batches of CHUNK states, checking
+        the limits between batches (a hit sets `self.limit` and returns the
+        part of the next level found so far).  Batches give the same ids,
+        parents, counts and verdicts as one batch: successors come in the
+        same order, and the store's `contains` looks at earlier levels only."""
+        ex = self.expander
+        self.store.mark_level()
+        size = ex.size(frontier)
+        if size <= CHUNK:
+            return self._level(frontier, ids)
+        parts: list[Any] = []
+        part_ids: list[np.ndarray] = []
+        for lo in range(0, size, CHUNK):
+            if lo:
+                self.limit = self._limit_hit(watch)
+                if self.limit is not None:
+                    break
+            nxt, nids = self._level(ex.select(frontier, np.arange(lo, min(size, lo + CHUNK))), ids[lo:lo + CHUNK])
+            parts.append(nxt)
+            part_ids.append(nids)
+        return _join(parts), np.concatenate(part_ids)
+
+    def trace(self, sid: int, failing: tuple[str, int] | None = None) -> Trace:
+        """The trace to stored state `sid`, or, with `failing` = (property,
+        move code), on through that move, which violates the property."""
+        extra = [failing[1]] if failing is not None else []
+        moves = [self.code.decode(c) for c in self.store.path(sid) + extra]
+        if self.sym is not None:
+            moves = concretize(self.system, self.sym, moves, failing[0] if failing is not None else None)
         return replay(self.system, moves)
 
     def verdicts(self, shortest: dict[str, Trace] | None = None) -> list[Verdict]:
@@ -165,7 +237,7 @@ class Search:
             hit = self.found_checks.get(prop)
             if hit is not None:
                 out.append(Verdict(prop, kind, VIOLATED, ENGINE,
-                                   shortest.get(prop) or self.trace(hit[0], (hit[1],))))
+                                   shortest.get(prop) or self.trace(hit[0], (prop, hit[1]))))
             else:
                 out.append(Verdict(prop, kind, undecided(HOLDS), ENGINE, None, why))
         if not system.allow_deadlock:
@@ -185,15 +257,37 @@ def check(system: System, options: Options = Options(), progress: Progress | Non
     `expander` is "scalar", "vector" or "auto" (vector when it supports
     the system).  Raises EngineError for systems it cannot explore.
     """
-    rss0 = _rss()
+    rss0, anon0 = _rss(), resident()
     search = Search(system, options, progress, expander)
-    search.run()
+    elsewhere = 0  # peak memory of worker processes
+    if options.workers > 1 or options.backend != "process":
+        from pinmc.engines.explicit.parallel import explore  # hash-partitioned over workers
+
+        elsewhere = explore(search)
+    else:
+        search.run()
     shortest = _shortest_traces(search, expander) if search.por is not None else {}
-    peak = max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - rss0)
+    peak = max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - rss0) + elsewhere
+    watch = getattr(search, "watch", None)
+    if isinstance(search.store, SpillStore) and watch is not None:
+        # the peak resident set counts the mapped spill files, which are not memory held
+        watch.out_of_memory()
+        peak = max(0, watch.peak - anon0)
     stats = Stats(search.store.n, search.transitions, search.depth, search.seconds, peak,
-                  search.complete, search.limit)
+                  search.complete, search.limit, tuple(search.notes))
     graph = state_graph(search) if options.build_graph else None
-    return Result(system.name, system.proposal, ENGINE, tuple(search.verdicts(shortest)), stats, graph)
+    result = Result(system.name, system.proposal, ENGINE, tuple(search.verdicts(shortest)), stats, graph)
+    if isinstance(search.store, SpillStore):
+        search.store.close()
+    return result
+
+
+def _join(parts: list[Any]) -> Any:
+    """The frontier parts of one level as one frontier (a states x slots
+    list for the scalar expander, a slots x states matrix for the vector one)."""
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts, axis=1)
+    return [s for part in parts for s in part]
 
 
 def _shortest_traces(search: Search, expander: str) -> dict[str, Trace]:
@@ -213,7 +307,9 @@ def _shortest_traces(search: Search, expander: str) -> dict[str, Trace]:
         need["deadlock"] = len(store.path(search.deadlock)) + 1
     if not need:
         return {}
-    full = Search(system, Options(max_depth=max(need.values()), por=False), None, expander, set(need))
+    o = search.options
+    full = Search(system, Options(max_depth=max(need.values()), por=False, symmetry=False, memory=o.memory,
+                                  spill=o.spill, spill_states=o.spill_states), None, expander, set(need))
     full.run()
     return {v.prop: v.trace for v in full.verdicts() if v.prop in need and v.trace is not None}
 

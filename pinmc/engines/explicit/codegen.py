@@ -27,6 +27,7 @@ from pinmc.ir import nodes as ir
 from pinmc.ir.nodes import Expr
 from pinmc.ir.system import System, Transition
 from pinmc.ir.types import IntT, MachT, c_div, c_mod
+from pinmc.source import Span
 
 MAX_MOVES_PER_TRANSITION = 1 << 16
 
@@ -55,13 +56,25 @@ def _wrap(ty: object, text: str) -> str:
     return f"(({text}) & {mask})"
 
 
+# a sub-expression nested this deep is computed into a temporary, so the
+# generated source never nests more than Python's parser accepts (200
+# parentheses; a wrapped machine-integer operation takes up to five)
+HOIST_HEIGHT = 24
+
+
 class HoistingEmitter:
     """Source text for expressions; a sub-expression used more than once
-    (per `refs`) is computed once into a temporary, appended to `lines`."""
+    (per `refs`) is computed once into a temporary, appended to `lines`.
+    So is one nested HOIST_HEIGHT deep, if every variable it reads is bound
+    where the temporary is assigned: those in `bound` (a transition's
+    parameters, inside their loops), never a quantifier's."""
 
     def __init__(self, refs: dict[int, int], lines: list[str], indent: str):
         self.refs, self.lines, self.indent = refs, lines, indent
         self.names: dict[int, str] = {}
+        self.heights: dict[int, int] = {}  # nesting of each emitted text (0: a name)
+        self.reads: dict[int, frozenset[int]] = {}  # the variables each emitted node reads
+        self.bound: frozenset[int] = frozenset()
         self.n = 0
 
     def __call__(self, e: Expr) -> str:
@@ -69,12 +82,24 @@ class HoistingEmitter:
         if k in self.names:
             return self.names[k]
         text = self._text(e)
-        if self.refs.get(k, 0) > 1:
+        kids = ir.children(e)
+        height = 1 + max((self.heights.get(id(c), 0) for c in kids), default=0)
+        if isinstance(e, ir.Var):
+            reads = frozenset((e.id,))
+        elif isinstance(e, ir.Quant):
+            reads = frozenset(ir.var_ids(e.body) - {e.var.id})
+        else:
+            reads = frozenset().union(*(self.reads.get(id(c), frozenset()) for c in kids))
+        if self.refs.get(k, 0) > 1 or (height >= HOIST_HEIGHT and reads <= self.bound):
             name = f"t{self.n}"
             self.n += 1
             self.lines.append(f"{self.indent}{name} = {text}")
             self.names[k] = name
+            self.heights[k] = 0
+            self.reads[k] = reads
             return name
+        self.heights[k] = height
+        self.reads[k] = reads
         return text
 
     def _text(self, e: Expr) -> str:
@@ -101,9 +126,11 @@ class Emitter(HoistingEmitter):
             return f"({self(e.then)} if {self(e.cond)} else {self(e.else_)})"
         if isinstance(e, ir.Quant):
             fn = "all" if e.kind == "forall" else "any"
-            sub = Emitter({}, self.lines, self.indent)  # no hoisting out of the generator
+            sub = Emitter({}, self.lines, self.indent)  # no hoisting of what reads the variable
             sub.names = dict(self.names)
-            return f"{fn}({sub(e.body)} for a{e.var.id} in range({e.lo}, {e.hi + 1}))"
+            body = sub(e.body)
+            self.heights[id(e.body)] = sub.heights.get(id(e.body), 0)
+            return f"{fn}({body} for a{e.var.id} in range({e.lo}, {e.hi + 1}))"
         assert isinstance(e, ir.Bin)
         a, b, op = self(e.left), self(e.right), e.op
         if op == "and":
@@ -179,6 +206,7 @@ def _transition(t: Transition, base: int, nvars: int, lines: list[str]) -> None:
         ind += "    "
         em.indent = ind
         em.names = {}  # hoisted values may depend on the parameter
+        em.bound = em.bound | {p.var.id}
     if guard_has_params:
         g = em(t.guard)
         lines.append(f"{ind}if {g}:")
@@ -214,6 +242,7 @@ def compile_system(system: System) -> Compiled:
     nvars = len(system.vars)
     unpack = (", ".join(f"v{k}" for k in range(nvars)) + ("," if nvars == 1 else "") + " = s") if nvars else "pass"
     lines = ["def expand(s, i, out, par, codes, viols):", f"    {unpack}", "    fired = False"]
+    owners: list[tuple[int, Span | None, str]] = []  # (first source line, span, what) of each part
     bases = []
     code = 0
     for t in system.transitions:
@@ -222,11 +251,13 @@ def compile_system(system: System) -> Compiled:
             raise EngineError("PIN407", f"{t.name}: choose has {moves} values, too many for the explicit "
                               f"engine (at most {MAX_MOVES_PER_TRANSITION}); use pinmc prove", t.span)
         bases.append(code)
+        owners.append((len(lines) + 1, t.span, f"step {t.name}"))
         _transition(t, code, nvars, lines)
         code += moves
     lines.append("    return fired")
     lines += ["", "def props(s):", f"    {unpack}", "    hits = 0"]
     for k, p in enumerate(system.properties):
+        owners.append((len(lines) + 1, p.span, f"property {p.name}"))
         refs = _count_refs([p.expr])
         em = Emitter(refs, lines, "    ")
         text = em(p.expr)
@@ -236,5 +267,13 @@ def compile_system(system: System) -> Compiled:
     lines.append("    return hits")
     source = "\n".join(lines) + "\n"
     namespace: dict[str, object] = {"_div": c_div, "_mod": c_mod}
-    exec(compile(source, f"<pinmc:{system.name}>", "exec"), namespace)  # noqa: S102 - generated from IR
+    try:
+        compiled = compile(source, f"<pinmc:{system.name}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError) as e:  # a quantifier's body nested too deep for Python
+        line = getattr(e, "lineno", None) or 0
+        _, span, what = max((o for o in owners if o[0] <= line), default=(0, None, f"spec {system.name}"),
+                            key=lambda o: o[0])
+        raise EngineError("PIN411", f"{what} nests an expression too deeply for the explicit engine's "
+                          "generated code (in a quantifier's body); use pinmc prove", span) from None
+    exec(compiled, namespace)  # noqa: S102 - generated from IR
     return Compiled(namespace["expand"], namespace["props"], source, tuple(bases), system)  # type: ignore[arg-type]

@@ -110,6 +110,14 @@ class StateStore:
         self.parent = np.zeros(capacity, dtype=np.int32)
         self.code = np.zeros(capacity, dtype=np.int32)
         self.table = np.full(1 << 13, -1, dtype=np.int32)
+        self.level_start: int | None = None  # set by mark_level; `contains` sees states stored before it
+
+    def mark_level(self) -> None:
+        """A BFS level begins: from now on `contains` answers for the states
+        stored before this call only, however many batches the level is
+        inserted in (partial-order reduction's cycle proviso asks about
+        earlier levels)."""
+        self.level_start = self.n
 
     @property
     def nbytes(self) -> int:
@@ -231,7 +239,8 @@ class StateStore:
         return ids, new
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
-        """Whether each packed key is stored; inserts nothing."""
+        """Whether each packed key is stored (before `mark_level`, once it
+        has been called); inserts nothing."""
         m = keys.shape[0]
         out = np.zeros(m, dtype=bool)
         if m == 0 or self.n == 0:
@@ -245,7 +254,7 @@ class StateStore:
             occupied = t >= 0
             pending, t = pending[occupied], t[occupied]
             same = (self.rows[t] == keys[pending]).all(axis=1)
-            out[pending[same]] = True
+            out[pending[same]] = True if self.level_start is None else t[same] < self.level_start
             pending = pending[~same]
             slot[pending] = (slot[pending] + 1) & mask
         return out

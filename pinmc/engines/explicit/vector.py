@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from pinmc.engines.base import EngineError
 from pinmc.engines.explicit.codegen import HoistingEmitter, _count_refs, _moves
 from pinmc.ir import nodes as ir
 from pinmc.ir.nodes import Expr
@@ -195,6 +196,7 @@ def _transition(t: Transition, base: int, lines: list[str]) -> None:
         lines.append(f"{ind}for a{p.var.id} in range({p.lo}, {p.hi + 1}):")
         ind += "    "
     em = VEmitter(refs, lines, ind)
+    em.bound = frozenset(p.var.id for p in t.params)  # deep sub-expressions may be hoisted inside the loops
     g = em(t.guard)
     lines.append(f"{ind}g = np.broadcast_to(np.asarray({g}, dtype=bool), (n,))")
     lines.append(f"{ind}enabled |= g")
@@ -252,5 +254,10 @@ def compile_vector(system: System) -> VCompiled:
     lines.append("    return hits")
     source = "\n".join(l for l in lines if l) + "\n"
     namespace: dict[str, Any] = dict(NAMESPACE)
-    exec(compile(source, f"<pinmc-vector:{system.name}>", "exec"), namespace)  # noqa: S102 - generated from IR
+    try:
+        code = compile(source, f"<pinmc-vector:{system.name}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError):  # a quantifier's body nested too deep for Python
+        raise EngineError("PIN411", f"spec {system.name} nests an expression too deeply for the vector "
+                          "expander's generated code (in a quantifier's body); use --expander scalar") from None
+    exec(code, namespace)  # noqa: S102 - generated from IR
     return VCompiled(namespace["expand"], namespace["props"], source)

@@ -179,6 +179,7 @@ def infer(enc: Encoder, goal: Goal, deadline: float) -> Outcome:
         changed = False
         for fs, fn, text in cands:
             bad_init = z3.Solver(ctx=enc.ctx)
+            bad_init.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
             bad_init.add(init, z3.Not(fs))
             if bad_init.check() != z3.unsat or solver.check(z3.Not(fn)) != z3.unsat:
                 changed = True

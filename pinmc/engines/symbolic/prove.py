@@ -18,25 +18,28 @@ import multiprocessing as mp
 import os
 import queue
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 import z3
 
 from pinmc.engines.base import (FREE, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Result, cert_name,
                                 Stats, Verdict)
+from pinmc.engines.resources import memory_text, proportional_resident, timeout_text
 from pinmc.engines.symbolic.bmc import bmc_all
 from pinmc.engines.symbolic.certificate import certify
 from pinmc.engines.symbolic.encode import Encoder, Goal
 from pinmc.engines.symbolic.infer import infer
 from pinmc.engines.symbolic.kinduction import kinduction
 from pinmc.engines.symbolic.outcome import FOUND, PROVED, Outcome
+from pinmc.engines.symbolic.outcome import UNKNOWN as UNKNOWN_OUTCOME
 from pinmc.engines.symbolic.pdr import pdr
 from pinmc.ir.system import System
 from pinmc.semantics.pipeline import compile_spec
 from pinmc.trace import replay
 
 ENGINES = ("auto", "bmc", "kind", "infer", "pdr")
+INTERRUPTED = "interrupted (Ctrl-C)"  # the limit of a run Ctrl-C stopped (as the explicit engine says it)
 # which engine's proof is preferred: certificates and invariants first
 PROOF_ORDER = ("certificate", "infer", "kind", "pdr-global", "pdr", "bmc")
 
@@ -46,6 +49,7 @@ class ProveOptions:
     engine: str = "auto"
     depth: int = 30  # BMC depth and the largest k of k-induction
     timeout: float = 30.0  # seconds, for all properties together
+    memory: int | None = None  # bytes the prover's processes may hold together (then: unknown, exit 3)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ def _worker(src: Source, engine: str, opts: ProveOptions, deadline: float, q: An
     # to the process's stderr: keep them out of the user's terminal
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
+    if opts.memory is not None:  # z3's own ceiling, in MiB: its solvers give up with "out of memory"
+        z3.set_param("memory_max_size", max(1, opts.memory >> 20))
     try:
         for i, o in outcomes(_system(src), engine, opts, deadline, src.certificate):
             q.put((engine, i, o))
@@ -107,7 +113,11 @@ def _worker(src: Source, engine: str, opts: ProveOptions, deadline: float, q: An
 
 
 def _portfolio(src: Source, engines: list[str], opts: ProveOptions, n_goals: int,
-               deadline: float) -> dict[int, list[Outcome]]:
+               deadline: float) -> tuple[dict[int, list[Outcome]], str | None]:
+    """Run the engines as processes until every goal is settled, they all
+    finish, or the deadline; returns each goal's outcomes and the memory
+    limit's message if the processes together went over `opts.memory`
+    (checked at least every half second; all of them are then stopped)."""
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(src, e, opts, deadline, q), daemon=True) for e in engines]
@@ -115,10 +125,16 @@ def _portfolio(src: Source, engines: list[str], opts: ProveOptions, n_goals: int
         p.start()
     answers: dict[int, list[Outcome]] = {i: [] for i in range(n_goals)}
     running = set(engines)
+    over: str | None = None
     try:
         while running and time.monotonic() < deadline + 1:
             if all(_settled(answers[i], running) for i in answers):
                 break
+            if opts.memory is not None:
+                held = proportional_resident() + sum(proportional_resident(p.pid) for p in procs if p.is_alive())
+                if held >= opts.memory:
+                    over = memory_text(opts.memory, held)
+                    break
             try:
                 engine, i, o = q.get(timeout=max(0.05, min(0.5, deadline + 1 - time.monotonic())))
             except queue.Empty:
@@ -127,13 +143,18 @@ def _portfolio(src: Source, engines: list[str], opts: ProveOptions, n_goals: int
                 running.discard(engine)
             elif i >= 0:
                 answers[i].append(o)
+            else:  # the engine failed (o says why): a note for every goal it leaves open
+                for k in answers:
+                    answers[k].append(Outcome(UNKNOWN_OUTCOME, engine, note=f"{engine}: {o}"))
+    except KeyboardInterrupt:  # the processes are stopped; what they said stands
+        over = INTERRUPTED
     finally:
         for p in procs:
             if p.is_alive():
                 p.kill()
         for p in procs:
             p.join(timeout=1)
-    return answers
+    return answers, over
 
 
 def _rank(o: Outcome) -> int:
@@ -193,18 +214,38 @@ def prove(spec: str, proposal: str | None = None, defines: dict[str, int] | None
         for i, o in _check_certificates(system, enc, goals, deadline):
             answers[i].append(o)
     open_goals = [i for i in answers if not _settled(answers[i])]
+    over: str | None = None
     if open_goals:
-        if opts.engine in ("bmc", "kind", "infer"):
-            for i, o in outcomes(system, opts.engine, opts, deadline, certificate):
-                answers[i].append(o)
-        else:
-            engines = ["pdr-global", "pdr"] if opts.engine == "pdr" else ["bmc", "infer", "kind", "pdr-global", "pdr"]
-            got = _portfolio(src, engines, opts, len(goals), deadline)
+        if opts.engine in ("bmc", "kind", "infer") and opts.memory is None:
+            try:
+                for i, o in outcomes(system, opts.engine, opts, deadline, certificate):
+                    answers[i].append(o)
+                    if o.status == UNKNOWN_OUTCOME and "canceled" in o.note and time.monotonic() < deadline - 0.01:
+                        over = INTERRUPTED  # z3 took the Ctrl-C itself and canceled its solver
+                        break
+            except KeyboardInterrupt:
+                over = INTERRUPTED
+        else:  # a portfolio, or one engine in a process whose memory can be watched
+            engines = {"pdr": ["pdr-global", "pdr"], "auto": ["bmc", "infer", "kind", "pdr-global", "pdr"]}.get(
+                opts.engine, [opts.engine])
+            got, over = _portfolio(src, engines, opts, len(goals), deadline)
             for i in got:
                 answers[i] += got[i]
     verdicts = [_verdict(system, g, _choose(answers[i]), [o.note for o in answers[i]])
                 for i, g in enumerate(goals)]
-    stats = Stats(0, 0, 0, time.monotonic() - start, 0, all(v.status != UNKNOWN for v in verdicts), None)
+    complete = all(v.status != UNKNOWN for v in verdicts)
+    limit = None
+    if not complete:
+        if over is not None:
+            limit = over
+        elif time.monotonic() >= deadline - 0.01:
+            limit = f"{timeout_text(opts.timeout)} reached"
+        elif any("canceled" in v.note for v in verdicts if v.status == UNKNOWN):
+            limit = INTERRUPTED  # z3 took the Ctrl-C itself: a solver was canceled before the deadline
+    if limit is not None:
+        verdicts = [replace(v, note=f"stopped: {limit}" + (f"; {v.note}" if v.note else ""))
+                    if v.status == UNKNOWN else v for v in verdicts]
+    stats = Stats(0, 0, 0, time.monotonic() - start, 0, complete, limit)
     return system, Result(system.name, system.proposal, "prove", tuple(verdicts), stats)
 
 
