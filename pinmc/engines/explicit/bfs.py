@@ -84,10 +84,9 @@ class Search:
         # partial-order reduction: None when off, when nothing is reducible, or
         # under symmetry (the two are not combined: ample sets are not checked
         # to be closed under the symmetry)
-        por = (Reduction(system, self.code.bases)
-               if options.por and not options.build_graph and self.sym is None else None)
-        self.por = por if por is not None and por.active else None
-        if self.sym is not None and options.por and Reduction(system, self.code.bases).active:
+        por = Reduction(system, self.code.bases) if options.por and not options.build_graph else None
+        self.por = por if por is not None and por.active and self.sym is None else None
+        if por is not None and por.active and self.sym is not None:
             self.notes.append("partial-order reduction off: it is not combined with symmetry reduction")
         self.targets = targets  # stop after the level where all of these are found
 
