@@ -107,7 +107,7 @@ from pinmc.semantics.pipeline import compile_spec
 from pinmc.engines.base import Options
 from pinmc.engines.explicit.bfs import Search, check
 from pinmc.engines.explicit.coordinator import Coordinator
-from pinmc.engines.explicit.partition import move_count
+from pinmc.engines.explicit.codegen import move_count
 from pinmc.engines.explicit.cluster import PartitionActor, RayTeam, connect
 
 which, gets = sys.argv[1], int(sys.argv[2])

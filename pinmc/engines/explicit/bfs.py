@@ -18,8 +18,9 @@ import numpy as np
 
 from pinmc.engines.base import (FREE, EngineError, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Options,
                                 Result, Stats, Verdict)
-from pinmc.engines.explicit.codegen import compile_system
+from pinmc.engines.explicit.codegen import compile_system, move_count
 from pinmc.engines.explicit.expand import Expander, ScalarExpander, VectorExpander
+from pinmc.engines.explicit.packing import Packing
 from pinmc.engines.explicit.por import Reduction
 from pinmc.engines.explicit.spill import SpillStore, make_store
 from pinmc.engines.explicit.store import Layout
@@ -54,7 +55,10 @@ class Search:
         self.system, self.options, self.progress = system, options, progress
         self.code = compile_system(system)  # also validates choose widths
         self.layout = Layout.of(system)
-        self.store = make_store(self.layout.words, options)  # in memory, or spilling to options.spill
+        # the in-memory visited set packs states as narrowly as the values met so far allow
+        self.packing = Packing(self.layout, system.init) if options.spill is None and not self.layout.wide else None
+        words = self.packing.layout.words if self.packing is not None else self.layout.words
+        self.store = make_store(words, options, move_count(system))  # in memory, or spilling to options.spill
         if expander == "vector" and not supports(system):
             raise EngineError("PIN407", f"spec {system.name} has values the vector expander cannot hold "
                               "in 64-bit integers (u64, or very large untyped arithmetic); use --expander scalar")
@@ -103,6 +107,15 @@ class Search:
                 self.found_props[bit] = int(ids[row])
                 self.open_props &= ~(1 << bit)
 
+    def _pack(self, succ: Any) -> np.ndarray:
+        """The packed rows of successors, as the visited set stores them."""
+        if self.packing is None:
+            return self.expander.pack(succ)
+        keys, old = self.packing.pack(succ)
+        if old is not None:  # a slot was widened: the stored states follow
+            self.store.recode(self.packing.layout.words, self.packing.convert(old))  # type: ignore[union-attr]
+        return keys
+
     def _level(self, frontier: Any, ids: np.ndarray) -> tuple[Any, np.ndarray]:
         ex = self.expander
         level = ex.expand(frontier, self.want_deadlock and self.deadlock is None)
@@ -114,7 +127,7 @@ class Search:
                 self.found_checks[prop] = (int(ids[row]), code)
         if self.sym is not None:
             level.succ = self.sym.canon(level.succ)
-        keys = ex.pack(level.succ)
+        keys = self._pack(level.succ)
         rows, codes = level.parents, level.codes
         keep = None
         if self.por is not None:
@@ -134,7 +147,7 @@ class Search:
         frontier = ex.initial()
         if self.sym is not None:
             frontier = self.sym.canon(frontier)
-        ids, _ = self.store.insert(ex.pack(frontier), np.zeros(1, np.int64), np.zeros(1, np.int64))
+        ids, _ = self.store.insert(self._pack(frontier), np.zeros(1, np.int64), np.zeros(1, np.int64))
         self._props(frontier, ids)
         watch = self.watch = Watch(opts.timeout, opts.memory, start, track=isinstance(self.store, SpillStore))
         try:

@@ -177,6 +177,12 @@ def _moves(t: Transition) -> int:
     return math.prod(p.hi - p.lo + 1 for p in t.params)
 
 
+def move_count(system: System) -> int:
+    """The number of move codes of `system` (at least 1): codes are
+    0 .. move_count - 1, transition by transition (`Compiled.bases`)."""
+    return max(1, sum(_moves(t) for t in system.transitions))
+
+
 def _transition(t: Transition, base: int, nvars: int, lines: list[str]) -> None:
     roots = [t.guard] + [c.fail for c in t.checks] + [e for _, e in t.updates]
     refs = _count_refs(roots)

@@ -42,7 +42,8 @@ import numpy as np
 
 from pinmc.engines.explicit import bfs
 from pinmc.engines.explicit.bfs import Search
-from pinmc.engines.explicit.partition import Order, Partition, Report, Seed, move_count
+from pinmc.engines.explicit.codegen import move_count
+from pinmc.engines.explicit.partition import Order, Partition, Report, Seed
 from pinmc.engines.resources import Watch, memory_text, resident, timeout_text
 
 # limits only the coordinating process can see: (Ctrl-C, --timeout/--memory), each a message or None

@@ -51,7 +51,8 @@ import numpy as np
 from pinmc.engines.explicit import bfs
 from pinmc.engines.explicit.bfs import Search
 from pinmc.engines.explicit.coordinator import Coordinator, External, MakeTeam, Plan, WorkerError
-from pinmc.engines.explicit.partition import Order, Partition, Report, Seed, move_count, width
+from pinmc.engines.explicit.codegen import move_count
+from pinmc.engines.explicit.partition import Order, Partition, Report, Seed, width
 from pinmc.engines.resources import proportional_resident
 
 

@@ -34,12 +34,12 @@ partitions except through `owners`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
+from pinmc.engines.explicit.codegen import move_count
 from pinmc.engines.explicit.expand import Expander
 from pinmc.engines.explicit.recent import Recent, mix
 from pinmc.engines.explicit.store import Layout, StateStore
@@ -49,12 +49,6 @@ from pinmc.ir.system import System
 _MASK64 = (1 << 64) - 1
 
 Exchange = Callable[[list[np.ndarray]], list[np.ndarray]]
-
-
-def move_count(system: System) -> int:
-    """The number of move codes of `system` (at least 1): order keys are
-    `rank * move_count + code`."""
-    return max(1, sum(math.prod(p.hi - p.lo + 1 for p in t.params) for t in system.transitions))
 
 
 def owners(keys: np.ndarray, count: int) -> np.ndarray:
@@ -187,7 +181,7 @@ class Partition:
         self.expander, self.layout, self.sym = expander, layout, sym
         self.moves, self.index, self.count = moves, index, count
         self.vector = expander.name == "vector"
-        self.store = StateStore(layout.words)
+        self.store = StateStore(layout.words, codes=moves)
         self.gids = np.zeros(1 << 12, dtype=np.int64)  # global id of each stored state, ascending
         self.frontier: Any = self._unpack(np.zeros((0, layout.words), dtype=np.uint64))
         self.franks = np.zeros(0, dtype=np.int64)  # global rank of each frontier state (ascending)

@@ -50,8 +50,9 @@ MERGE_CHUNK = 1 << 16  # entries of each run read at a time while merging: bound
 
 def buffer_bytes_per_state(words: int) -> int:
     """Memory a `StateStore` needs per state: the packed row, parent and
-    code, the hash table at its worst load, and the 1.5x growth slack."""
-    return (8 * words + 8 + 16) * 3 // 2
+    code (at their widest), the hash table at its lowest load (5 bytes a
+    slot at 0.5), and the 1.5x growth slack."""
+    return (8 * words + 4 + 4 + 10) * 3 // 2
 
 
 def default_budget(words: int, options: Options) -> int:
@@ -97,7 +98,7 @@ class SpillStore:
     """`StateStore`'s interface (insert, contains, path, parent, code, n,
     mark_level) over a memory buffer and sorted runs on disk."""
 
-    def __init__(self, words: int, directory: str, budget: int):
+    def __init__(self, words: int, directory: str, budget: int, codes: int = 1 << 31):
         if not os.path.isdir(directory):
             raise EngineError("PIN501", f"--spill {directory}: no such directory")
         try:
@@ -108,7 +109,8 @@ class SpillStore:
         self.words = words
         self.budget = max(1, budget)
         self.base = 0  # ids below this are on disk
-        self.buffer = StateStore(words)
+        self.codes = codes
+        self.buffer = StateStore(words, codes=codes)
         self.runs: list[Run] = []
         self.written = 0  # runs written, merges included (statistics)
         self.level_start: int | None = None
@@ -212,7 +214,7 @@ class SpillStore:
         with open(self._code_path, "ab") as f:
             b.code[:n].astype(np.int64).tofile(f)
         self.base += n
-        self.buffer = StateStore(self.words)
+        self.buffer = StateStore(self.words, codes=self.codes)
         if self.level_start is not None:  # the new buffer holds only states of this level
             self.buffer.level_start = 0
         self._compact()
@@ -296,9 +298,9 @@ class SpillStore:
                 np.memmap(self._code_path, dtype=np.int64, mode="r", shape=(self.base,)))
 
 
-def make_store(words: int, options: Options) -> StateStore | SpillStore:
+def make_store(words: int, options: Options, codes: int = 1 << 31) -> StateStore | SpillStore:
     """The visited set the options ask for: in memory, or spilling into
     `options.spill`."""
     if options.spill is None:
-        return StateStore(words)
-    return SpillStore(words, options.spill, default_budget(words, options))
+        return StateStore(words, codes=codes)
+    return SpillStore(words, options.spill, default_budget(words, options), codes)

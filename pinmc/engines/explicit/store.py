@@ -1,17 +1,29 @@
 """The visited set: packed states in numpy arrays, with parent pointers.
 
-States are packed into `W` 64-bit words (`Layout`) and kept in one array;
-an open-addressing hash table of int32 state ids (linear probing) finds
-them.  Insertion works on a whole batch at once: a BFS level's successors.
-Per state this costs 8·W bytes of row, 8 bytes of parent and move code,
-and 8-16 bytes of table, instead of the ~100 bytes of a Python set entry.
-State ids are dense and given in the order states are first found, so
-`parent[id]` and `code[id]` describe a shortest path back to the root.
+States are packed into `W` 64-bit words (`Layout`) and kept in one array,
+in the order they were found: a state's id is its row.  `parent[id]` and
+`code[id]` (the move from the parent) describe a shortest path back to the
+root.  A hash table finds a state's id from its packed row.
+
+The table is open addressing over *groups* of eight slots (as in Swiss
+tables): each slot holds a state id (int32) and a one-byte tag, seven bits
+of the state's hash plus one (0 marks an empty slot).  A state lives in the
+first group, from its home group on, that had a free slot when it was
+inserted; nothing is ever removed, so a lookup may stop at the first group
+with a free slot.  The eight tags of a group are one uint64, so a batch
+looks at one group per key with one gather, compares rows only where a tag
+matches (about one false candidate in twenty keys), and most batches are
+done in two rounds.
+
+Insertion works on a whole batch at once (a BFS level's successors).  Per
+state this costs 8·W bytes of row, 4 of parent, 1-4 of move code and 5 per
+slot of table at a load between 0.5 and 0.75: about 21-26 bytes for W = 1.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -21,7 +33,17 @@ from pinmc.ir.types import BoolT, EnumT, MachT, PcT, RangeT
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
 _M3 = np.uint64(0x94D049BB133111EB)
-_MAX_LOAD = 0.5
+_GROUP = 8  # slots per group: the tags of a group are one uint64
+_MAX_LOAD = 0.75  # stored states per slot; above it the table grows
+_GROW = 1.5  # growth factor of the table
+_GROW_ARRAYS = 1.25  # growth factor of the rows, parents and codes (realloc: no copy)
+_CHUNK = 1 << 16  # states re-placed at a time when the table grows: bounded temporaries
+_U1, _U7, _U8, _U32 = np.uint64(1), np.uint64(0x7F), np.uint64(8), np.uint64(32)
+_FF = np.uint64(0xFF)
+_TRIANGULAR = 16  # probe steps that grow by one before the steps stay at one
+_LOW = np.uint64(0x0101010101010101)  # 1 in every byte
+_HIGH = np.uint64(0x8080808080808080)  # the top bit of every byte
+_BYTE_INDEX = np.uint64(0x0001020304050607)  # see _lowest_byte
 
 
 @dataclass(frozen=True)
@@ -100,17 +122,77 @@ def _hash(keys: np.ndarray) -> np.ndarray:
     return h
 
 
-class StateStore:
-    """Packed states, their parents and the move that first reached them."""
+def _zero_bytes(x: np.ndarray) -> np.ndarray:
+    """Per uint64: nonzero iff some byte is zero, and then its lowest set
+    bit is the top bit of the lowest zero byte (bits above it may be
+    spurious)."""
+    with np.errstate(over="ignore"):
+        return (x - _LOW) & ~x & _HIGH
 
-    def __init__(self, words: int, capacity: int = 1 << 12):
+
+def _lowest_byte(z: np.ndarray) -> np.ndarray:
+    """The index (0-7, from the least significant) of the byte whose top
+    bit is the lowest set bit of each nonzero `z` (from `_zero_bytes`)."""
+    with np.errstate(over="ignore"):
+        low = z & (np.uint64(0) - z)  # 2^(8j+7)
+        return (((low >> np.uint64(7)) * _BYTE_INDEX) >> np.uint64(56)).astype(np.int64)
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise equality of two (n, W) arrays (column by column: much
+    faster than `(a == b).all(axis=1)`)."""
+    eq = a[:, 0] == b[:, 0]
+    for j in range(1, a.shape[1]):
+        eq &= a[:, j] == b[:, j]
+    return eq
+
+
+def _near_slots(h: np.ndarray, size: int) -> np.ndarray:
+    """Slots of a small direct-mapped table of `size` (a power of two)."""
+    return ((h >> np.uint64(8)) & np.uint64(size - 1)).astype(np.int64)
+
+
+def _next(g: np.ndarray, k: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """The next groups to look at after `g`, the `k`-th of each probe
+    sequence: home + 1, + 3, + 6 ... (triangular steps: clusters of full
+    groups stay short), then on one group at a time after _TRIANGULAR
+    steps (which reaches every group, whatever the group count)."""
+    k = k + 1
+    return (g + np.minimum(k, _TRIANGULAR * (k <= _TRIANGULAR) + 1)) % groups, k
+
+
+def code_dtype(codes: int) -> np.dtype:
+    """The narrowest integer type for move codes 0 .. codes-1."""
+    if codes <= 1 << 8:
+        return np.dtype(np.uint8)
+    if codes <= 1 << 16:
+        return np.dtype(np.uint16)
+    return np.dtype(np.int32)
+
+
+class StateStore:
+    """Packed states, their parents and the move that first reached them.
+
+    `codes` bounds the move codes (it picks the width of `code`)."""
+
+    def __init__(self, words: int, capacity: int = 1 << 12, codes: int = 1 << 31):
         self.words = words
         self.n = 0
         self.rows = np.zeros((capacity, words), dtype=np.uint64)
         self.parent = np.zeros(capacity, dtype=np.int32)
-        self.code = np.zeros(capacity, dtype=np.int32)
-        self.table = np.full(1 << 13, -1, dtype=np.int32)
+        self.code = np.zeros(capacity, dtype=code_dtype(codes))
+        self._groups = 0
+        self._tags = np.zeros(0, dtype=np.uint8)  # per slot: 0 empty, else 1 + 7 bits of the hash
+        self._ids = np.zeros(0, dtype=np.int32)  # per slot: the state id (or, within insert, a claim)
+        self._table(capacity // _GROUP * 2)
         self.level_start: int | None = None  # set by mark_level; `contains` sees states stored before it
+        # the last two levels' states in a small direct-mapped table (`_near`):
+        # the hashes of the states new in each level, the table's hashes and ids
+        self._fresh: list[np.ndarray] = []
+        self._levels: list[np.ndarray] = []
+        self._near_hash = np.zeros(0, dtype=np.uint64)
+        self._near_ids = np.zeros(0, dtype=np.int32)
+        self._claimed = np.zeros(0, dtype=np.int64)
 
     def mark_level(self) -> None:
         """A BFS level begins: from now on `contains` answers for the states
@@ -118,48 +200,108 @@ class StateStore:
         inserted in (partial-order reduction's cycle proviso asks about
         earlier levels)."""
         self.level_start = self.n
+        self._levels = (self._levels + [np.concatenate(self._fresh) if self._fresh
+                                        else np.zeros(0, dtype=np.uint64)])[-2:]
+        self._fresh = []
+        self._near_table()
+
+    def _near_table(self) -> None:
+        """The small table of the last two levels' states (`_levels`: their
+        hashes; they are the states stored before the current level's)."""
+        h = np.concatenate(self._levels) if self._levels else np.zeros(0, dtype=np.uint64)
+        end = self.n - sum(f.size for f in self._fresh)
+        size = 1 << max(4, (8 * h.size).bit_length())
+        slot = _near_slots(h, size)
+        self._near_hash = np.zeros(size, dtype=np.uint64)
+        self._near_ids = np.full(size, -1, dtype=np.int32)
+        self._near_hash[slot] = h  # of states meeting in a slot, one stays (`_near` compares the rows)
+        self._near_ids[slot] = np.arange(end - h.size, end, dtype=np.int32)
+
+    def recode(self, words: int, convert: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Re-encode every stored state: `convert` maps rows as stored to
+        rows of `words` words (the same states, packed another way).  Ids,
+        parents and codes stay; the tables are rebuilt."""
+        cap = self.rows.shape[0]
+        rows = np.zeros((cap, words), dtype=np.uint64)
+        for lo in range(0, self.n, _CHUNK):
+            hi = min(self.n, lo + _CHUNK)
+            rows[lo:hi] = convert(self.rows[lo:hi])
+        self.rows, self.words = rows, words
+        self._table(self._groups)
+        for lo in range(0, self.n, _CHUNK):
+            self._place(np.arange(lo, min(self.n, lo + _CHUNK), dtype=np.int64))
+        # the recent states' hashes, level by level
+        parts = self._levels + self._fresh
+        sizes = [x.size for x in parts]
+        h = _hash(self.rows[self.n - sum(sizes):self.n])
+        cuts = np.cumsum(sizes)[:-1]
+        split = np.split(h, cuts) if parts else []
+        self._levels, self._fresh = split[:len(self._levels)], split[len(self._levels):]
+        if self._fresh:  # the states stored since mark_level: one array will do
+            self._fresh = [np.concatenate(self._fresh)]
+        self._near_table()
 
     @property
     def nbytes(self) -> int:
-        return self.rows.nbytes + self.parent.nbytes + self.code.nbytes + self.table.nbytes
+        return self.rows.nbytes + self.parent.nbytes + self.code.nbytes + self._tags.nbytes + self._ids.nbytes
+
+    # ------------------------------------------------------------ the table
+
+    def _table(self, groups: int) -> None:
+        """An empty table of `groups` groups (the old one is let go first:
+        it is not needed to fill the new one, the rows are)."""
+        self._tags = self._ids = np.zeros(0, dtype=np.uint8)
+        self._groups = max(1, groups)
+        self._tags = np.zeros(self._groups * _GROUP, dtype=np.uint8)
+        self._ids = np.full(self._groups * _GROUP, -1, dtype=np.int32)
+
+    def _home(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(home group, tag repeated in all eight bytes) of each hash: the
+        group from the high 32 bits (scaled to the group count), the tag
+        from the low 7."""
+        with np.errstate(over="ignore"):
+            g = ((h >> _U32) * np.uint64(self._groups)) >> _U32
+            return g.astype(np.int64), ((h & _U7) + _U1) * _LOW
 
     def _reserve(self, extra: int) -> None:
+        """Room for `extra` more states: in the arrays and in the table."""
         need = self.n + extra
         cap = self.rows.shape[0]
         if need > cap:
-            new = max(need, cap + cap // 2)
+            new = max(need, int(cap * _GROW_ARRAYS))
             # resize in place: realloc can grow large blocks without a copy
             self.rows.resize((new, self.words), refcheck=False)
             self.parent.resize(new, refcheck=False)
             self.code.resize(new, refcheck=False)
-        if need > len(self.table) * _MAX_LOAD:
-            size = len(self.table)
-            while need > size * _MAX_LOAD:
-                size *= 2
-            self._rehash(size)
+        if need > self._groups * _GROUP * _MAX_LOAD:
+            groups = self._groups
+            while need > groups * _GROUP * _MAX_LOAD:
+                groups = int(groups * _GROW) + 1
+            self._table(groups)
+            for lo in range(0, self.n, _CHUNK):
+                self._place(np.arange(lo, min(self.n, lo + _CHUNK), dtype=np.int64))
 
-    def _rehash(self, size: int) -> None:
-        self.table = np.full(size, -1, dtype=np.int32)
-        for lo in range(0, self.n, 1 << 18):  # in chunks: bounded temporaries
-            self._place(np.arange(lo, min(self.n, lo + (1 << 18)), dtype=np.int64))
-
-    def _place(self, pending: np.ndarray) -> None:
-        """Put the (distinct, not yet present) stored states `pending` in the table."""
-        size = len(self.table)
-        mask = np.int64(size - 1)
-        slot = (_hash(self.rows[pending]) & np.uint64(size - 1)).astype(np.int64)
-        index = pending.copy()
-        pending = np.arange(index.size, dtype=np.int64)
+    def _place(self, sids: np.ndarray) -> None:
+        """Put stored states `sids` (distinct, not in the table) in the table."""
+        g, tag = self._home(_hash(self.rows[sids]))
+        pending = np.arange(sids.size, dtype=np.int64)
+        step = np.zeros(sids.size, dtype=np.int64)
+        groups = self._tags.view(np.uint64)
         while pending.size:
-            s = slot[pending]
-            free = self.table[s] < 0
-            cand, cs = pending[free], s[free]
-            uniq, first = np.unique(cs, return_index=True)
-            self.table[uniq] = index[cand[first]].astype(np.int32)
-            placed = np.zeros(pending.size, dtype=bool)
-            placed[np.flatnonzero(free)[first]] = True
-            pending = pending[~placed]
-            slot[pending] = (slot[pending] + 1) & mask
+            gp = g[pending]
+            free = _zero_bytes(groups[gp])
+            has = free != 0
+            slot = gp[has] * _GROUP + _lowest_byte(free[has])
+            claim = pending[has]
+            self._ids[slot] = claim.astype(np.int32)  # of keys claiming one slot, one gets it
+            won = self._ids[slot] == claim
+            self._tags[slot[won]] = (tag[claim[won]] & _FF).astype(np.uint8)
+            self._ids[slot[won]] = sids[claim[won]].astype(np.int32)
+            full = pending[~has]
+            g[full], step[full] = _next(gp[~has], step[full], self._groups)
+            pending = np.concatenate([claim[~won], full])
+
+    # ------------------------------------------------------------ batches
 
     def insert(self, keys: np.ndarray, parents: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Add a batch of states.
@@ -172,92 +314,149 @@ class StateStore:
         m = keys.shape[0]
         if m == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        h = _hash(keys)
-        # Duplicates within the batch first: group by hash, keep the first
-        # of each group (a key whose hash collides with a different key
-        # stays on its own and is sorted out by the table).
-        _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-        rep = first[inverse]
-        differs = ~(keys == keys[rep]).all(axis=1)
-        if differs.any():
-            rep[differs] = np.flatnonzero(differs)
-        reps = np.unique(rep)
-        ids_r, new_r = self._insert_distinct(keys[reps], h[reps], parents[reps], codes[reps])
-        position = np.empty(m, dtype=np.int64)
-        position[reps] = np.arange(reps.size, dtype=np.int64)
-        ids = ids_r[position[rep]]
-        return ids, reps[new_r]
-
-    def _insert_distinct(self, keys: np.ndarray, h: np.ndarray, parents: np.ndarray,
-                         codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """`insert` for a batch of (mostly) distinct keys with their hashes."""
-        m = keys.shape[0]
         self._reserve(m)
-        table = self.table
-        mask = np.int64(len(table) - 1)
-        slot = (h & np.uint64(len(table) - 1)).astype(np.int64)
-        ref = np.empty(m, dtype=np.int64)  # >= 0: existing id; < 0: -(winner key index) - 1
-        pending = np.arange(m, dtype=np.int64)
-        claimed: list[np.ndarray] = []
-        while pending.size:
-            s = slot[pending]
-            t = table[s].astype(np.int64)
-            free = t == -1
-            if free.any():
-                fp, fs = pending[free], s[free]
-                uniq, first = np.unique(fs, return_index=True)  # lowest key index wins a slot
-                winners = fp[first]
-                table[uniq] = (-winners - 2).astype(np.int32)  # provisional marker
-                ref[winners] = -winners - 1
-                claimed.append(uniq)
-                done = np.zeros(pending.size, dtype=bool)
-                done[np.flatnonzero(free)[first]] = True
-                pending, s = pending[~done], s[~done]
-                t = table[s].astype(np.int64)
-            if not pending.size:
-                break
-            existing = t >= 0
-            other = np.where(existing, 0, -t - 2)  # the provisional winner's key index
-            stored = np.where(existing[:, None], self.rows[np.where(existing, t, 0)], keys[other])
-            same = (stored == keys[pending]).all(axis=1)
-            ref[pending[same]] = np.where(existing[same], t[same], -other[same] - 1)
-            pending = pending[~same]
-            slot[pending] = (slot[pending] + 1) & mask
-        new = np.flatnonzero(ref < 0)
-        new = new[ref[new] == -new - 1]  # the winners themselves, ascending
+        self._claimed = np.zeros(0, dtype=np.int64)
+        h = _hash(keys)
+        # ref[i] >= 0: key i is stored state ref[i]; ref[i] < 0: key i equals
+        # key -ref[i]-1 of this batch, which is new
+        ref = self._near(keys, h)
+        rest = np.flatnonzero(ref < 0)
+        if rest.size:
+            rep = self._dedup(keys[rest], h[rest])  # an equal key of `rest` for each
+            own = rest[rep == np.arange(rest.size)]
+            self._lookup(keys, h, own, ref)
+            ref[rest] = ref[rest[rep]]
+        neg = np.flatnonzero(ref < 0)
+        if not neg.size:
+            return ref, np.zeros(0, dtype=np.int64)
+        # a new state's first occurrence (not always the key that stood for it)
+        winner = -ref[neg] - 1
+        first = np.full(m, m, dtype=np.int64)
+        np.minimum.at(first, winner, neg)
+        winners = np.flatnonzero(first < m)
+        new = first[winners]
+        order = np.argsort(new)
+        new = new[order]
         remap = np.empty(m, dtype=np.int64)
-        remap[new] = np.arange(self.n, self.n + new.size, dtype=np.int64)
-        ids = np.where(ref >= 0, ref, remap[np.maximum(-ref - 1, 0)])
-        if claimed:
-            slots = np.concatenate(claimed)
-            table[slots] = remap[-table[slots].astype(np.int64) - 2].astype(np.int32)
+        remap[winners[order]] = np.arange(self.n, self.n + new.size, dtype=np.int64)
+        ref[neg] = remap[winner]
+        slots = self._claimed
+        self._ids[slots] = remap[-self._ids[slots].astype(np.int64) - 2].astype(np.int32)
         end = self.n + new.size
         self.rows[self.n:end] = keys[new]
         self.parent[self.n:end] = parents[new]
         self.code[self.n:end] = codes[new]
+        self._fresh.append(h[new])
         self.n = end
-        return ids, new
+        return ref, new
+
+    def _near(self, keys: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The id of each key found among the last two levels' states (the
+        small table `mark_level` builds), else -1."""
+        ids = np.full(keys.shape[0], -1, dtype=np.int64)
+        if self._near_ids.size == 0:
+            return ids
+        slot = _near_slots(h, self._near_ids.size)
+        cand = np.flatnonzero(self._near_hash[slot] == h)
+        t = self._near_ids[slot[cand]].astype(np.int64)
+        same = _same(self.rows[t], keys[cand])
+        ids[cand[same]] = t[same]
+        return ids
+
+    @staticmethod
+    def _dedup(keys: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """For each key, the index of an equal key of the batch that
+        stands for it (itself for one key of each group of equal keys that
+        meet in a small table; a key that meets a different one stands
+        for itself)."""
+        size = 1 << max(4, (8 * keys.shape[0]).bit_length())
+        slot = _near_slots(h, size)
+        table = np.zeros(size, dtype=np.int64)
+        table[slot] = np.arange(keys.shape[0], dtype=np.int64)  # of keys meeting in a slot, one stays
+        rep = table[slot]
+        differs = (h[rep] != h) | ~_same(keys[rep], keys)
+        rep[differs] = np.flatnonzero(differs)
+        return rep
+
+    def _lookup(self, keys: np.ndarray, h: np.ndarray, pending: np.ndarray, ref: np.ndarray) -> None:
+        """Find keys `pending` (distinct) in the table, or claim a slot
+        for each that is not there: set their `ref` (a claimed slot holds
+        -2 - the key's index until `insert` numbers the new states;
+        `self._claimed` lists those slots)."""
+        g, tag = self._home(h[pending])
+        groups = self._tags.view(np.uint64)
+        claimed: list[np.ndarray] = []
+        local = np.arange(pending.size, dtype=np.int64)
+        step = np.zeros(pending.size, dtype=np.int64)
+        while local.size:
+            gp = g[local]
+            grp = groups[gp]
+            done = self._match(keys, pending[local], gp, grp, tag[local], ref)
+            free = _zero_bytes(grp)
+            claim = np.flatnonzero((free != 0) & ~done)
+            if claim.size:  # not there, and the group has room: claim its first free slot
+                slot = gp[claim] * _GROUP + _lowest_byte(free[claim])
+                who = pending[local[claim]]
+                self._ids[slot] = (-2 - who).astype(np.int32)  # of keys claiming one slot, one gets it
+                won = self._ids[slot] == -2 - who
+                slot, winners = slot[won], who[won]
+                self._tags[slot] = (tag[local[claim[won]]] & _FF).astype(np.uint8)
+                ref[winners] = -winners - 1
+                claimed.append(slot)
+                done[claim[won]] = True  # the others look at the next free slot
+            full = np.flatnonzero((free == 0) & ~done)
+            if full.size:
+                at = local[full]
+                g[at], step[at] = _next(gp[full], step[at], self._groups)
+            local = local[~done]
+        self._claimed = np.concatenate(claimed) if claimed else np.zeros(0, dtype=np.int64)
+
+    def _match(self, keys: np.ndarray, pending: np.ndarray, gp: np.ndarray, grp: np.ndarray,
+               tag: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        """Look for keys `pending` in their groups `gp` (tags `grp`): set
+        `ref` of those found (stored, or claimed earlier in this batch) and
+        return which were found."""
+        done = np.zeros(pending.size, dtype=bool)
+        x = grp ^ tag  # a zero byte where the tag matches
+        at = np.flatnonzero(_zero_bytes(x))
+        while at.size:
+            byte = _lowest_byte(_zero_bytes(x[at]))
+            t = self._ids[gp[at] * _GROUP + byte].astype(np.int64)
+            mine = t < -1  # claimed earlier in this batch
+            stored = self.rows[np.where(mine, 0, t)]
+            if mine.any():
+                stored[mine] = keys[-t[mine] - 2]
+            same = _same(stored, keys[pending[at]])
+            hit = at[same]
+            ref[pending[hit]] = np.where(t[same] >= 0, t[same], t[same] + 1)
+            done[hit] = True
+            at = at[~same]  # a false match of the tag: the next matching byte, if any
+            x[at] |= _FF << (byte[~same].astype(np.uint64) * _U8)
+            at = at[_zero_bytes(x[at]) != 0]
+        return done
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
         """Whether each packed key is stored (before `mark_level`, once it
         has been called); inserts nothing."""
         m = keys.shape[0]
-        out = np.zeros(m, dtype=bool)
+        found = np.zeros(m, dtype=bool)
         if m == 0 or self.n == 0:
-            return out
-        size = len(self.table)
-        mask = np.int64(size - 1)
-        slot = (_hash(keys) & np.uint64(size - 1)).astype(np.int64)
+            return found
+        g, tag = self._home(_hash(keys))
+        groups = self._tags.view(np.uint64)
+        ref = np.zeros(m, dtype=np.int64)
         pending = np.arange(m, dtype=np.int64)
+        step = np.zeros(m, dtype=np.int64)
         while pending.size:
-            t = self.table[slot[pending]].astype(np.int64)
-            occupied = t >= 0
-            pending, t = pending[occupied], t[occupied]
-            same = (self.rows[t] == keys[pending]).all(axis=1)
-            out[pending[same]] = True if self.level_start is None else t[same] < self.level_start
-            pending = pending[~same]
-            slot[pending] = (slot[pending] + 1) & mask
-        return out
+            gp = g[pending]
+            grp = groups[gp]
+            done = self._match(keys, pending, gp, grp, tag[pending], ref)
+            found[pending[done]] = True
+            go_on = (_zero_bytes(grp) == 0) & ~done
+            at = pending[go_on]
+            g[at], step[at] = _next(gp[go_on], step[at], self._groups)
+            pending = pending[go_on]
+        return found if self.level_start is None else found & (ref < self.level_start)
 
     def path(self, sid: int) -> list[int]:
         """Move codes from the root to state `sid`."""

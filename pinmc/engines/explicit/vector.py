@@ -120,13 +120,16 @@ def _vmod(a: Any, b: Any) -> Any:
 
 
 class VEmitter(HoistingEmitter):
-    """numpy source for expressions over frontier columns."""
+    """numpy source for expressions over frontier columns (`c3` is slot 3
+    of every frontier state; with `prefix` "r", of the enabled rows only)."""
+
+    prefix = "c"
 
     def _text(self, e: Expr) -> str:
         if isinstance(e, ir.Lit):
             return repr(e.value)
         if isinstance(e, ir.Slot):
-            return f"c{e.index}"
+            return f"{self.prefix}{e.index}"
         if isinstance(e, ir.Var):
             return f"a{e.id}"
         if isinstance(e, ir.Un):
@@ -141,6 +144,7 @@ class VEmitter(HoistingEmitter):
             fn = "_all" if e.kind == "forall" else "_any"
             sub = VEmitter({}, self.lines, self.indent)
             sub.names = dict(self.names)
+            sub.prefix = self.prefix
             return f"{fn}([{sub(e.body)} for a{e.var.id} in range({e.lo}, {e.hi + 1})])"
         assert isinstance(e, ir.Bin)
         a, b, op = self(e.left), self(e.right), e.op
@@ -175,7 +179,16 @@ def _bool_any(parts: list[Any]) -> Any:
     return acc
 
 
-NAMESPACE = {"_and": np.logical_and, "_or": np.logical_or, "_not": np.logical_not,
+def _vec(x: Any, n: int, dtype: np.dtype) -> np.ndarray:
+    """`x` as an array of n values (a constant is repeated)."""
+    if isinstance(x, np.ndarray) and x.shape == (n,) and x.dtype == dtype:
+        return x
+    return np.broadcast_to(np.asarray(x, dtype=dtype), (n,))
+
+
+_BOOL = np.dtype(bool)
+
+NAMESPACE = {"_vec": _vec, "_BOOL": _BOOL, "_and": np.logical_and, "_or": np.logical_or, "_not": np.logical_not,
              "_where": np.where, "_div": _vdiv, "_mod": _vmod, "_all": _bool_all, "_any": _bool_any,
              "np": np}
 
@@ -198,7 +211,7 @@ def _transition(t: Transition, base: int, lines: list[str]) -> None:
     em = VEmitter(refs, lines, ind)
     em.bound = frozenset(p.var.id for p in t.params)  # deep sub-expressions may be hoisted inside the loops
     g = em(t.guard)
-    lines.append(f"{ind}g = np.broadcast_to(np.asarray({g}, dtype=bool), (n,))")
+    lines.append(f"{ind}g = _vec({g}, n, _BOOL)")
     lines.append(f"{ind}enabled |= g")
     lines.append(f"{ind}if g.any():")
     ind += "    "
@@ -206,7 +219,7 @@ def _transition(t: Transition, base: int, lines: list[str]) -> None:
     lines.append(f"{ind}ok = g.copy()")
     for c in t.checks:
         f = em(c.fail)
-        lines.append(f"{ind}bad = ok & np.broadcast_to(np.asarray({f}, dtype=bool), (n,))")
+        lines.append(f"{ind}bad = ok & _vec({f}, n, _BOOL)")
         lines.append(f"{ind}if bad.any():")
         lines.append(f"{ind}    viols.append((int(np.argmax(bad)), {code}, {c.prop!r}))")
         lines.append(f"{ind}    ok &= ~bad")
@@ -215,9 +228,12 @@ def _transition(t: Transition, base: int, lines: list[str]) -> None:
     ind += "    "
     em.indent = ind
     em.names = {}
+    em.prefix = "r"  # updates are computed over the enabled rows only, from their old values
     lines.append(f"{ind}blk = F[:, rows]")
+    read = sorted({x.index for _, e in t.updates for x in ir.walk(e) if isinstance(x, ir.Slot)})
+    lines += [f"{ind}r{k} = c{k}[rows]" for k in read]
     for slot, e in t.updates:
-        lines.append(f"{ind}blk[{slot}] = np.broadcast_to(np.asarray({em(e)}, dtype=np.int64), (n,))[rows]")
+        lines.append(f"{ind}blk[{slot}] = {em(e)}")
     lines.append(f"{ind}blocks.append(blk); parents.append(rows); codes.append(np.full(rows.size, {code}, dtype=np.int64))")
 
 
