@@ -125,9 +125,10 @@ class Search:
             if prop in self.open_checks:
                 self.open_checks.discard(prop)
                 self.found_checks[prop] = (int(ids[row]), code)
-        if self.sym is not None:
-            level.succ = self.sym.canon(level.succ)
-        keys = self._pack(level.succ)
+        raw = level.raw if self.sym is None else self.sym.canon(level.raw)
+        keys = self._pack(raw)
+        if level.order is not None:
+            keys = keys[level.order]
         rows, codes = level.parents, level.codes
         keep = None
         if self.por is not None:
@@ -139,7 +140,8 @@ class Search:
         new_ids, new = self.store.insert(keys, parents, codes)
         if self.options.build_graph:
             self.edges.append((parents, new_ids, codes))
-        return ex.select(level.succ, new if keep is None else keep[new]), new_ids[new]
+        chosen = new if keep is None else keep[new]
+        return ex.select(raw, chosen if level.order is None else level.order[chosen]), new_ids[new]
 
     def run(self) -> None:
         start = last = time.monotonic()

@@ -21,12 +21,16 @@ from pinmc.ir.system import System
 class Level:
     """The outcome of expanding one frontier."""
 
-    succ: Any  # successors, in the expander's representation
+    raw: Any  # successors, in the expander's representation, in `order`'s order
     parents: np.ndarray  # frontier row of each successor
     codes: np.ndarray  # move code of each successor
     viols: list[tuple[int, int, str]]  # (row, code, property), in canonical order
     deadlocks: list[int]  # rows with no enabled move and a thread not done
     count: int  # number of successors
+    # successor k (canonical order) is raw's order[k]; None: raw is in canonical
+    # order (only the vector expander's matrix comes unsorted: sorting its packed
+    # keys is cheaper than sorting all its columns)
+    order: np.ndarray | None = None
 
 
 class Expander(Protocol):
@@ -119,8 +123,8 @@ class VectorExpander:
             return Level(np.zeros((frontier.shape[0], 0), dtype=np.int64), empty, empty, viols, dead, 0)
         par = np.concatenate(parents)
         order = np.argsort(par, kind="stable")
-        succ = np.concatenate(blocks, axis=1)[:, order]
-        return Level(succ, par[order], np.concatenate(codes)[order], viols, dead, int(par.size))
+        return Level(np.concatenate(blocks, axis=1), par[order], np.concatenate(codes)[order], viols, dead,
+                     int(par.size), order)
 
     def pack(self, succ: np.ndarray) -> np.ndarray:
         return self.layout.pack_columns(succ)

@@ -40,7 +40,7 @@ from typing import Any, Callable
 import numpy as np
 
 from pinmc.engines.explicit.codegen import move_count
-from pinmc.engines.explicit.expand import Expander
+from pinmc.engines.explicit.expand import Expander, Level
 from pinmc.engines.explicit.recent import Recent, mix
 from pinmc.engines.explicit.store import Layout, StateStore
 from pinmc.engines.explicit.symmetry import Symmetry
@@ -255,9 +255,15 @@ class Partition:
         level, succ, h = None, keys[:0], np.zeros(0, dtype=np.uint64)
         if keys.shape[0]:
             level = self.expander.expand(frontier, want_deadlock)
-            succ = self.expander.pack(self.sym.canon(level.succ) if self.sym is not None else level.succ)
+            succ = self._pack_level(level)
             h = mix(succ)
         self.ahead = Ahead(keys, frontier, hits, want_deadlock, level, succ, h)
+
+    def _pack_level(self, level: Level) -> np.ndarray:
+        """The packed successors of `level` (canonical forms under symmetry), in canonical order."""
+        raw = self.sym.canon(level.raw) if self.sym is not None else level.raw
+        keys = self.expander.pack(raw)
+        return keys if level.order is None else keys[level.order]
 
     def hits(self, open_props: int) -> list[tuple[int, int]]:
         """(property bit, rank) of the first frontier state hitting each open property."""
@@ -290,7 +296,7 @@ class Partition:
         else:
             part = self.frontier[:, a:b] if self.vector else self.frontier[a:b]
             level = self.expander.expand(part, want_deadlock)
-            keys = self.expander.pack(self.sym.canon(level.succ) if self.sym is not None else level.succ)
+            keys = self._pack_level(level)
             h = mix(keys)
             deadlocks = level.deadlocks
         if deadlocks:

@@ -229,7 +229,7 @@ class StateStore:
         self.rows, self.words = rows, words
         self._table(self._groups)
         for lo in range(0, self.n, _CHUNK):
-            self._place(np.arange(lo, min(self.n, lo + _CHUNK), dtype=np.int64))
+            self._place(lo, min(self.n, lo + _CHUNK))
         # the recent states' hashes, level by level
         parts = self._levels + self._fresh
         sizes = [x.size for x in parts]
@@ -279,13 +279,14 @@ class StateStore:
                 groups = int(groups * _GROW) + 1
             self._table(groups)
             for lo in range(0, self.n, _CHUNK):
-                self._place(np.arange(lo, min(self.n, lo + _CHUNK), dtype=np.int64))
+                self._place(lo, min(self.n, lo + _CHUNK))
 
-    def _place(self, sids: np.ndarray) -> None:
-        """Put stored states `sids` (distinct, not in the table) in the table."""
-        g, tag = self._home(_hash(self.rows[sids]))
-        pending = np.arange(sids.size, dtype=np.int64)
-        step = np.zeros(sids.size, dtype=np.int64)
+    def _place(self, lo: int, hi: int) -> None:
+        """Put stored states lo .. hi-1 (not in the table) in the table."""
+        g, tag = self._home(_hash(self.rows[lo:hi]))
+        sids = np.arange(lo, hi, dtype=np.int64)
+        pending = np.arange(hi - lo, dtype=np.int64)
+        step = np.zeros(hi - lo, dtype=np.int64)
         groups = self._tags.view(np.uint64)
         while pending.size:
             gp = g[pending]
@@ -293,10 +294,9 @@ class StateStore:
             has = free != 0
             slot = gp[has] * _GROUP + _lowest_byte(free[has])
             claim = pending[has]
-            self._ids[slot] = claim.astype(np.int32)  # of keys claiming one slot, one gets it
-            won = self._ids[slot] == claim
+            self._ids[slot] = sids[claim].astype(np.int32)  # of states claiming one slot, one gets it
+            won = self._ids[slot] == sids[claim]
             self._tags[slot[won]] = (tag[claim[won]] & _FF).astype(np.uint8)
-            self._ids[slot[won]] = sids[claim[won]].astype(np.int32)
             full = pending[~has]
             g[full], step[full] = _next(gp[~has], step[full], self._groups)
             pending = np.concatenate([claim[~won], full])
