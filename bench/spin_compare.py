@@ -4,7 +4,8 @@
 For every Promela twin in bench/spin/ (one per pinmc spec, see the header
 of each .pml for how its state maps onto pinmc's) this runs
 
-  * pinmc:  pinmc check SPEC -D ... --format json   (explicit BFS)
+  * pinmc:  pinmc check SPEC -D ... --format json --no-por --no-symmetry --workers 1
+            (explicit BFS, one process, reductions off)
   * SPIN:   spin -o1 -o2 -o3 [-DNAME=VALUE] -a NAME.pml
             gcc -O2 -DNOREDUCE -DBFS -DSAFETY [-DNOCLAIM] -o pan pan.c
             ./pan -c0 -m... -w...
@@ -65,7 +66,8 @@ def run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def run_pinmc(spec: str, consts: dict[str, int]) -> dict:
-    cmd = [sys.executable, "-m", "pinmc", "check", str(ROOT / spec), "--format", "json", "--no-por", "--no-symmetry"]
+    cmd = [sys.executable, "-m", "pinmc", "check", str(ROOT / spec), "--format", "json", "--no-por", "--no-symmetry",
+           "--workers", "1"]
     for k, v in consts.items():
         cmd += ["-D", f"{k}={v}"]
     p = run(cmd)

@@ -333,6 +333,7 @@ class Partition:
             idx = order if idx is None else idx[order]
             ok = ok[order]
         keys = np.ascontiguousarray(blob[:, :words]) if idx is None else blob[idx, :words]
+        self.store.mark_level()  # (the store keeps a small table of the last two batches' states)
         _, new = self.store.insert(keys, self.fbase + ok // self.moves, ok % self.moves)
         self.fresh.append(keys[new])
         fresh = ok[new]

@@ -139,7 +139,7 @@ class SpillStore:
     def mark_level(self) -> None:
         """As `StateStore.mark_level`."""
         self.level_start = self.n
-        self.buffer.level_start = self.buffer.n
+        self.buffer.mark_level()
 
     def insert(self, keys: np.ndarray, parents: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """As `StateStore.insert`: (the id of every key, the indices of the
