@@ -100,12 +100,18 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _worker_count(text: str) -> int:
+    """--workers: a whole number, or `all` (the cores this process may run on)."""
+    return _cores() if text == "all" else _positive(text)
+
+
 def worker_options(sp: argparse.ArgumentParser) -> None:
     """--workers, --backend, --cluster, --parallel-from: where the explicit
     search runs (docs/scale.md)."""
-    sp.add_argument("--workers", type=_positive, metavar="N",
+    sp.add_argument("--workers", type=_worker_count, metavar="N",
                     help=f"explore with N worker processes (hash-partitioned; results identical to one "
-                    f"process) once a BFS level holds --parallel-from states (default: all cores, {_cores()})")
+                    f"process) once a BFS level holds --parallel-from states; 'all': all cores ({_cores()}). "
+                    "Default: one process (with --backend ray: all cores)")
     sp.add_argument("--parallel-from", type=_positive, metavar="N",
                     help=f"hand the explicit search to the workers once a BFS level holds N states "
                     f"(default {Options.parallel_from})")
@@ -123,7 +129,9 @@ def _workers(args: argparse.Namespace) -> dict[str, Any]:
     backend = args.backend or ("ray" if args.cluster else "process")
     if args.cluster and backend != "ray":
         raise UsageError(f"pinmc {args.command}: --cluster needs --backend ray")
-    return {"workers": args.workers or _cores(), "backend": backend, "cluster": args.cluster,
+    # one process by default: on 2 cores it is faster than two partitions (docs/scale.md)
+    default = _cores() if backend == "ray" else 1
+    return {"workers": args.workers or default, "backend": backend, "cluster": args.cluster,
             "parallel_from": Options.parallel_from if args.parallel_from is None else args.parallel_from}
 
 

@@ -325,3 +325,32 @@ def test_bad_worker_options_are_usage_errors(argv: list[str], message: str) -> N
     out = subprocess.run([sys.executable, "-m", "pinmc", "check", "specs/lpc2018_writeback.pin", *argv],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_one_process_by_default_and_all_cores_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--workers defaults to one process (faster than two partitions on two
+    cores, docs/scale.md); `all` is every core; the Ray backend defaults to
+    every core."""
+    import argparse
+
+    from pinmc import cli
+
+    monkeypatch.setattr(cli, "_cores", lambda: 3)
+    args = argparse.Namespace(command="check", workers=None, backend=None, cluster=None, parallel_from=None)
+    assert cli._workers(args)["workers"] == 1
+    assert cli._worker_count("all") == 3
+    assert cli._worker_count("2") == 2
+    args.backend = "ray"
+    assert cli._workers(args)["workers"] == 3
+
+
+def test_workers_all_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--workers all` runs and gives the one-process output (exit 1: the
+    reachable false_positive is unreachable, as `check` reports it)."""
+    from pinmc.cli import main
+
+    argv = ["check", "specs/pin_bias.pin", "--parallel-from", "0", "--no-time"]
+    assert main(argv + ["--workers", "all"]) == 1
+    many = capsys.readouterr().out
+    assert main(argv) == 1
+    assert capsys.readouterr().out == many

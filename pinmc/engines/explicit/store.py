@@ -167,7 +167,9 @@ def code_dtype(codes: int) -> np.dtype:
         return np.dtype(np.uint8)
     if codes <= 1 << 16:
         return np.dtype(np.uint16)
-    return np.dtype(np.int32)
+    if codes <= 1 << 31:
+        return np.dtype(np.int32)
+    return np.dtype(np.int64)
 
 
 class StateStore:

@@ -72,6 +72,9 @@ class Encoder:
         self.case_wrap = case_wrap  # wrap sums by a case split (fast for BMC), else by mod
         self.ctx = ctx or z3.main_ctx()
         self._n = 0
+        # what an engine works out once per system and reuses for every goal
+        # (infer's Houdini survivors), by the engine's key
+        self.memo: dict[str, Any] = {}
 
     # -------------------------------------------------------------- states
     def state(self, tag: str) -> State:

@@ -151,9 +151,13 @@ def _equality_text(cols: Columns, c: list[int], d: int) -> str:
     return f"{lhs} == {d}"
 
 
-def infer(enc: Encoder, goal: Goal, deadline: float) -> Outcome:
-    """Try to prove `goal` with an inferred inductive invariant."""
-    start = time.monotonic()
+def invariant(enc: Encoder, deadline: float) -> list[tuple[Any, Any, str]] | None:
+    """The candidates (formula at s, at n, pinmc text) that survive Houdini,
+    or None if the deadline came first.  They depend on the system only, not
+    on the goal: they are worked out once per encoder (`enc.memo`) and reused
+    by every goal, unless z3 gave up on a check on the way."""
+    if "houdini" in enc.memo:
+        return enc.memo["houdini"]  # type: ignore[no-any-return]
     system = enc.system
     cols = Columns(system)
     rows = [cols.values(s) for s in sample(system)]
@@ -169,9 +173,10 @@ def infer(enc: Encoder, goal: Goal, deadline: float) -> Outcome:
         cands.append((cols.term(i, s) <= hi, cols.term(i, n) <= hi, f"{cols.text(i)} <= {hi}"))
     step = z3.And(enc.domain(s), enc.trans(s, n, "h")[0])
     init = enc.init(s)
+    undecided = False  # a check z3 gave up on (time): the survivors are not kept for other goals
     while cands:
         if time.monotonic() >= deadline:
-            return Outcome(UNKNOWN, "infer", note="time limit during Houdini")
+            return None
         solver = z3.Solver(ctx=enc.ctx)
         solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
         solver.add(step, *(f for f, _, _ in cands))
@@ -181,13 +186,28 @@ def infer(enc: Encoder, goal: Goal, deadline: float) -> Outcome:
             bad_init = z3.Solver(ctx=enc.ctx)
             bad_init.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
             bad_init.add(init, z3.Not(fs))
-            if bad_init.check() != z3.unsat or solver.check(z3.Not(fn)) != z3.unsat:
+            r_init = bad_init.check()
+            r_step = solver.check(z3.Not(fn)) if r_init == z3.unsat else None
+            if r_init != z3.unsat or r_step != z3.unsat:
+                undecided = undecided or z3.unknown in (r_init, r_step)
                 changed = True
                 continue
             keep.append((fs, fn, text))
         cands = keep
         if not changed:
             break
+    if not undecided:
+        enc.memo["houdini"] = cands
+    return cands
+
+
+def infer(enc: Encoder, goal: Goal, deadline: float) -> Outcome:
+    """Try to prove `goal` with an inferred inductive invariant."""
+    start = time.monotonic()
+    cands = invariant(enc, deadline)
+    if cands is None:
+        return Outcome(UNKNOWN, "infer", note="time limit during Houdini")
+    s = enc.state("s")
     inv = z3.And([f for f, _, _ in cands]) if cands else z3.BoolVal(True, enc.ctx)
     prop = enc.holds(goal, s, "p")
     problem = certify(enc, goal, z3.And(inv, prop), deadline)
