@@ -11,13 +11,19 @@ of the state's hash plus one (0 marks an empty slot).  A state lives in the
 first group, from its home group on, that had a free slot when it was
 inserted; nothing is ever removed, so a lookup may stop at the first group
 with a free slot.  The eight tags of a group are one uint64, so a batch
-looks at one group per key with one gather, compares rows only where a tag
-matches (about one false candidate in twenty keys), and most batches are
-done in two rounds.
+looks at one group per key with one gather, finds tag matches and free
+slots with bit tricks on that word, and compares rows only where a tag
+matches (about one false candidate in twenty keys).
 
-Insertion works on a whole batch at once (a BFS level's successors).  Per
-state this costs 8·W bytes of row, 4 of parent, 1-4 of move code and 5 per
-slot of table at a load between 0.5 and 0.75: about 21-26 bytes for W = 1.
+Insertion works on a whole batch at once (a BFS level's successors).  Before
+the big table, a batch meets a small direct-mapped table of the last two
+levels' states (`mark_level` builds it; in a spec where moves undo each
+other most successors are found there, in cache) and a small table that
+folds duplicates within the batch; what is left, mostly new states, probes
+the big table.  Per state this costs 8·W bytes of row, 4 of parent, 1-4 of
+move code and 5 per slot of table at a load between 0.5 and 0.75: about
+20-23 bytes for W = 1 and one-byte codes, plus up to a quarter more of the
+arrays while they grow.
 """
 
 from __future__ import annotations
