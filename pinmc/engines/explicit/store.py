@@ -200,7 +200,6 @@ class StateStore:
         self._levels: list[np.ndarray] = []
         self._near_hash = np.zeros(0, dtype=np.uint64)
         self._near_ids = np.zeros(0, dtype=np.int32)
-        self._claimed = np.zeros(0, dtype=np.int64)
 
     def mark_level(self) -> None:
         """A BFS level begins: from now on `contains` answers for the states
@@ -323,16 +322,16 @@ class StateStore:
         if m == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         self._reserve(m)
-        self._claimed = np.zeros(0, dtype=np.int64)
         h = _hash(keys)
         # ref[i] >= 0: key i is stored state ref[i]; ref[i] < 0: key i equals
         # key -ref[i]-1 of this batch, which is new
         ref = self._near(keys, h)
         rest = np.flatnonzero(ref < 0)
+        slots = np.zeros(0, dtype=np.int64)  # the table slots claimed for new states
         if rest.size:
             rep = self._dedup(keys[rest], h[rest])  # an equal key of `rest` for each
             own = rest[rep == np.arange(rest.size)]
-            self._lookup(keys, h, own, ref)
+            slots = self._lookup(keys, h, own, ref)
             ref[rest] = ref[rest[rep]]
         neg = np.flatnonzero(ref < 0)
         if not neg.size:
@@ -348,7 +347,6 @@ class StateStore:
         remap = np.empty(m, dtype=np.int64)
         remap[winners[order]] = np.arange(self.n, self.n + new.size, dtype=np.int64)
         ref[neg] = remap[winner]
-        slots = self._claimed
         self._ids[slots] = remap[-self._ids[slots].astype(np.int64) - 2].astype(np.int32)
         end = self.n + new.size
         self.rows[self.n:end] = keys[new]
@@ -386,11 +384,11 @@ class StateStore:
         rep[differs] = np.flatnonzero(differs)
         return rep
 
-    def _lookup(self, keys: np.ndarray, h: np.ndarray, pending: np.ndarray, ref: np.ndarray) -> None:
+    def _lookup(self, keys: np.ndarray, h: np.ndarray, pending: np.ndarray, ref: np.ndarray) -> np.ndarray:
         """Find keys `pending` (distinct) in the table, or claim a slot
         for each that is not there: set their `ref` (a claimed slot holds
-        -2 - the key's index until `insert` numbers the new states;
-        `self._claimed` lists those slots)."""
+        -2 - the key's index until `insert` numbers the new states).
+        Returns the slots claimed."""
         g, tag = self._home(h[pending])
         groups = self._tags.view(np.uint64)
         claimed: list[np.ndarray] = []
@@ -417,7 +415,7 @@ class StateStore:
                 at = local[full]
                 g[at], step[at] = _next(gp[full], step[at], self._groups)
             local = local[~done]
-        self._claimed = np.concatenate(claimed) if claimed else np.zeros(0, dtype=np.int64)
+        return np.concatenate(claimed) if claimed else np.zeros(0, dtype=np.int64)
 
     def _match(self, keys: np.ndarray, pending: np.ndarray, gp: np.ndarray, grp: np.ndarray,
                tag: np.ndarray, ref: np.ndarray) -> np.ndarray:
