@@ -1,6 +1,6 @@
 """Benchmark of multi-core and cluster exploration (`--workers N`).
 
-    python3 bench/workers.py                 # pin_bias -D GETS=600 --no-por: 1, 2 and N workers
+    python3 bench/workers.py                 # pin_bias -D GETS=600 --no-por: 1 process, 2 workers (stages, hash), N
     python3 bench/workers.py --repeat 5      # each case 5 times: median and spread
     python3 bench/workers.py --ray           # and the Ray backend (local), 2 actors
     python3 bench/workers.py --quick         # GETS=100: a smoke run
@@ -32,10 +32,10 @@ import hashlib, json, sys, time
 from pinmc.semantics.pipeline import compile_spec
 from pinmc.engines.base import Options
 from pinmc.engines.explicit.bfs import check
-spec, defines, workers, backend, symmetry, parallel_from = sys.argv[1:7]
+spec, defines, workers, backend, symmetry, parallel_from, split = sys.argv[1:8]
 system = compile_spec(spec, None, json.loads(defines))
 options = Options(por=False, symmetry=symmetry == "on", workers=int(workers), backend=backend,
-                  parallel_from=int(parallel_from))
+                  parallel_from=int(parallel_from), split=split)
 if backend == "ray":
     from pinmc.engines.explicit.cluster import connect
     t = time.monotonic(); connect(options); start = time.monotonic() - t
@@ -55,9 +55,9 @@ print(json.dumps({"states": s.states, "transitions": s.transitions, "depth": s.d
 
 
 def run(spec: str, defines: dict[str, int], workers: int, backend: str, symmetry: bool,
-        parallel_from: int) -> dict[str, object]:
+        parallel_from: int, split: str = "auto") -> dict[str, object]:
     out = subprocess.run([sys.executable, "-c", CHILD, spec, json.dumps(defines), str(workers), backend,
-                          "on" if symmetry else "off", str(parallel_from)],
+                          "on" if symmetry else "off", str(parallel_from), split],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -69,19 +69,21 @@ def load() -> str:
 def table(args: argparse.Namespace) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     defines = {"GETS": 100 if args.quick else args.gets}
-    cases = [("process", 1), ("process", 2)] + ([("process", cores)] if cores > 2 else [])
-    cases += [("process", n) for n in args.workers if ("process", n) not in cases]
+    cases = [("process", 1, "auto"), ("process", 2, "stages"), ("process", 2, "hash")]
+    cases += [("process", cores, "hash")] if cores > 2 else []
+    cases += [("process", n, "hash") for n in args.workers if ("process", n, "hash") not in cases]
     if args.ray:
-        cases.append(("ray", 2))
+        cases.append(("ray", 2, "hash"))
     spec = "specs/pin_bias.pin"
     print(f"{spec} -D GETS={defines['GETS']} --no-por, symmetry {'on' if args.symmetry else 'off'}; "
           f"{cores} cores; load average before: {load()}")
-    print(f"{'backend':<8} {'workers':>7} {'states':>10} {'trans':>11} {'depth':>6} {'search s':>9} "
+    print(f"{'backend':<8} {'workers':>7} {'split':>6} {'states':>10} {'trans':>11} {'depth':>6} {'search s':>9} "
           f"{'spread':>13} {'states/s':>10} {'speed-up':>8} {'peak MiB':>9} {'B/state':>8} {'identical':>9}")
     base_seconds = None
     base_digest = None
-    for backend, n in cases:
-        runs = [run(spec, defines, n, backend, args.symmetry, args.parallel_from) for _ in range(args.repeat)]
+    for backend, n, split in cases:
+        runs = [run(spec, defines, n, backend, args.symmetry, args.parallel_from, split)
+                for _ in range(args.repeat)]
         secs = sorted(r["seconds"] for r in runs)  # type: ignore[misc]
         med = statistics.median(secs)
         r = runs[0]
@@ -92,7 +94,7 @@ def table(args: argparse.Namespace) -> None:
         spread = f"{secs[0]:.2f}-{secs[-1]:.2f}"
         extra = (f"  (+{r['startup']:.1f} s to start Ray; memory: this process only, not the actors)"
                  if backend == "ray" else "")
-        print(f"{backend:<8} {n:>7} {r['states']:>10,} {r['transitions']:>11,} {r['depth']:>6} {med:>9.2f} "
+        print(f"{backend:<8} {n:>7} {split if n > 1 else '-':>6} {r['states']:>10,} {r['transitions']:>11,} {r['depth']:>6} {med:>9.2f} "
               f"{spread:>13} {r['states'] / med:>10,.0f} {base_seconds / med:>7.2f}x "
               f"{peak / 2**20:>9.1f} {peak / r['states']:>8.0f} {'yes' if same else 'NO':>9}{extra}", flush=True)
     print(f"load average after: {load()}")

@@ -109,7 +109,7 @@ def worker_options(sp: argparse.ArgumentParser) -> None:
     """--workers, --backend, --cluster, --parallel-from: where the explicit
     search runs (docs/scale.md)."""
     sp.add_argument("--workers", type=_worker_count, metavar="N",
-                    help=f"explore with N worker processes (hash-partitioned; results identical to one "
+                    help=f"explore with N worker processes (see --split; results identical to one "
                     f"process) once a BFS level holds --parallel-from states; 'all': all cores ({_cores()}). "
                     "Default: one process (with --backend ray: all cores)")
     sp.add_argument("--parallel-from", type=_positive, metavar="N",
@@ -120,6 +120,10 @@ def worker_options(sp: argparse.ArgumentParser) -> None:
                     "cluster (--cluster ADDRESS, or a local one)")
     sp.add_argument("--cluster", metavar="ADDRESS",
                     help="the Ray cluster to run the partitions on, e.g. ray://head:10001 (implies --backend ray)")
+    sp.add_argument("--split", choices=("auto", "stages", "hash"),
+                    help="how the workers share the search: stages (2 processes: one expands, one keeps the "
+                    "visited set), hash (each worker owns a hash partition of the visited set); auto (default): "
+                    "stages for 2 worker processes, else hash")
 
 
 def _workers(args: argparse.Namespace) -> dict[str, Any]:
@@ -129,9 +133,14 @@ def _workers(args: argparse.Namespace) -> dict[str, Any]:
     backend = args.backend or ("ray" if args.cluster else "process")
     if args.cluster and backend != "ray":
         raise UsageError(f"pinmc {args.command}: --cluster needs --backend ray")
-    # one process by default: on 2 cores it is faster than two partitions (docs/scale.md)
+    # one process by default, as TLC's -workers (docs/scale.md)
     default = _cores() if backend == "ray" else 1
-    return {"workers": args.workers or default, "backend": backend, "cluster": args.cluster,
+    workers = args.workers or default
+    split = args.split or "auto"
+    if split == "stages" and (workers != 2 or backend != "process"):
+        raise UsageError(f"pinmc {args.command}: --split stages needs --workers 2 and the process backend "
+                         f"(one process expands, the other keeps the visited set)")
+    return {"workers": workers, "backend": backend, "cluster": args.cluster, "split": split,
             "parallel_from": Options.parallel_from if args.parallel_from is None else args.parallel_from}
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from jobs import compile_text, explicit_jobs, job_id
+from procs import children
 from randomspec import generate
 
 from pinmc.engines.base import Options
@@ -50,8 +51,8 @@ def summary(result) -> tuple:  # noqa: ANN001 - an engine Result
 
 
 def partitioned(options: Options, workers: int, **more: object) -> Options:
-    """`options` with `workers` partitions, used from the first level on."""
-    return replace(options, workers=workers, parallel_from=0, **more)  # type: ignore[arg-type]
+    """`options` with `workers` hash partitions, used from the first level on."""
+    return replace(options, workers=workers, parallel_from=0, split="hash", **more)  # type: ignore[arg-type]
 
 
 def assert_same(system, options: Options, workers: tuple[int, ...] = (2, 3), expander: str = "auto") -> None:  # noqa: ANN001
@@ -156,7 +157,7 @@ def test_reports_byte_identical(spec: str, fmt: str) -> None:
         return subprocess.run([sys.executable, "-m", "pinmc", "check", f"specs/{spec}", "--no-por", "--no-time",
                                "--format", fmt, *extra], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
-    one, two = run("--workers", "1"), run("--workers", "2", "--parallel-from", "0")
+    one, two = run("--workers", "1"), run("--workers", "2", "--split", "hash", "--parallel-from", "0")
     assert one.returncode == two.returncode and one.returncode in (0, 1)
     assert two.stdout == one.stdout
     assert two.stderr == one.stderr == ""
@@ -234,7 +235,7 @@ def test_small_searches_stay_in_this_process(bias60, monkeypatch) -> None:  # no
         return real(search, seeds, *rest)
 
     monkeypatch.setattr(parallel, "ProcessTeam", counting)
-    options = Options(por=False, symmetry=False, workers=2)
+    options = Options(por=False, symmetry=False, workers=2, split="hash")
     small = check(bias60, replace(options, parallel_from=10_000))  # levels of GETS=60 hold < 10,000 states
     assert started == [] and small.stats.notes == ()
     big = check(bias60, replace(options, parallel_from=100))
@@ -246,16 +247,16 @@ def test_partial_order_reduction_falls_back_with_a_note() -> None:
     system = compile_spec(str(SPECS / "independent_pinners.pin"))
     options = Options(symmetry=False)
     one = check(system, options)
-    two = check(system, replace(options, workers=2, parallel_from=10))
+    two = check(system, replace(options, workers=2, parallel_from=10, split="hash"))
     assert two.stats.states == one.stats.states == 243
     assert two.stats.notes == one.stats.notes + (
         "explored in one process, not 2 workers: partial-order reduction is on (--no-por to use the workers)",)
     # below the threshold nobody would have used the workers: no note
-    assert check(system, replace(options, workers=2)).stats.notes == one.stats.notes
+    assert check(system, replace(options, workers=2, split="hash")).stats.notes == one.stats.notes
 
 
 def test_state_graph_falls_back_with_a_note(bias60) -> None:  # noqa: ANN001
-    result = check(bias60, Options(build_graph=True, workers=2, parallel_from=10))
+    result = check(bias60, Options(build_graph=True, workers=2, parallel_from=10, split="hash"))
     assert result.graph is not None
     assert result.stats.notes[-1] == ("explored in one process, not 2 workers: "
                                       "the state graph of a report needs the single-process search")
@@ -276,31 +277,17 @@ def test_a_failing_worker_is_an_error_not_a_hang(bias60, monkeypatch) -> None:  
         check(bias60, partitioned(Options(por=False), 2))
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_ctrl_c_stops_the_workers_with_statistics() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "pinmc", "check", PIN_BIAS, "-D", "GETS=3000", "--no-por",
-                             "--workers", "2", "--parallel-from", "0"], cwd=ROOT,
+                             "--workers", "2", "--split", "hash", "--parallel-from", "0"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     workers: list[int] = []
     while not workers and time.monotonic() < deadline:
         time.sleep(0.5)
-        workers = _children(proc.pid)
+        workers = children(proc.pid)
     time.sleep(2)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     out, err = proc.communicate(timeout=120)
@@ -336,7 +323,8 @@ def test_one_process_by_default_and_all_cores_on_request(monkeypatch: pytest.Mon
     from pinmc import cli
 
     monkeypatch.setattr(cli, "_cores", lambda: 3)
-    args = argparse.Namespace(command="check", workers=None, backend=None, cluster=None, parallel_from=None)
+    args = argparse.Namespace(command="check", workers=None, backend=None, cluster=None, parallel_from=None,
+                              split=None)
     assert cli._workers(args)["workers"] == 1
     assert cli._worker_count("all") == 3
     assert cli._worker_count("2") == 2

@@ -70,6 +70,9 @@ class Options:
     parallel_from: int = 1000  # states in one BFS level before the search is handed to the workers
     backend: str = "process"  # where the partitions run: process | ray
     cluster: str | None = None  # the cluster's address (backend ray); None: a local one
+    # how the workers divide the search: stages (2 processes: one expands, one stores),
+    # hash (each owns a hash partition of the visited set), auto (stages for 2 processes, else hash)
+    split: str = "auto"
 
 
 @dataclass(frozen=True)

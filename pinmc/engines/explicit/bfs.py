@@ -19,7 +19,7 @@ import numpy as np
 from pinmc.engines.base import (FREE, EngineError, HOLDS, REACHABLE, UNKNOWN, UNREACHABLE, VIOLATED, Options,
                                 Result, Stats, Verdict)
 from pinmc.engines.explicit.codegen import compile_system, move_count
-from pinmc.engines.explicit.expand import Expander, ScalarExpander, VectorExpander
+from pinmc.engines.explicit.expand import Expander, Level, ScalarExpander, VectorExpander
 from pinmc.engines.explicit.packing import Packing
 from pinmc.engines.explicit.por import Reduction
 from pinmc.engines.explicit.spill import SpillStore, make_store
@@ -33,6 +33,8 @@ from pinmc.trace import Trace, replay
 
 ENGINE = "explicit"
 Progress = Callable[[int, int, float], None]
+# (frontier, its state ids, the limits' watch, the search's start time)
+HandOver = Callable[[Any, np.ndarray, Watch, float], None]
 # frontier states expanded and inserted as one batch: a level larger than
 # this is cut into batches, with the limits (--timeout, --memory,
 # --max-states) checked between them; the result does not depend on it
@@ -101,11 +103,23 @@ class Search:
             names.add("deadlock")
         return names
 
-    def _props(self, frontier: Any, ids: np.ndarray) -> None:
+    def record_props(self, frontier: Any, ids: np.ndarray) -> None:
+        """Note the first state of `frontier` (state ids `ids`) that hits
+        each property still open."""
         for bit, row in self.expander.prop_hits(frontier, self.open_props):
             if self.open_props >> bit & 1:
                 self.found_props[bit] = int(ids[row])
                 self.open_props &= ~(1 << bit)
+
+    def record_expansion(self, level: Level, ids: np.ndarray) -> None:
+        """Note the first deadlock and the first failing check of each
+        property found expanding a frontier (state ids `ids`)."""
+        if level.deadlocks and self.deadlock is None:
+            self.deadlock = int(ids[level.deadlocks[0]])
+        for row, code, prop in level.viols:
+            if prop in self.open_checks:
+                self.open_checks.discard(prop)
+                self.found_checks[prop] = (int(ids[row]), code)
 
     def _pack(self, succ: Any) -> np.ndarray:
         """The packed rows of successors, as the visited set stores them."""
@@ -119,12 +133,7 @@ class Search:
     def _level(self, frontier: Any, ids: np.ndarray) -> tuple[Any, np.ndarray]:
         ex = self.expander
         level = ex.expand(frontier, self.want_deadlock and self.deadlock is None)
-        if level.deadlocks and self.deadlock is None:
-            self.deadlock = int(ids[level.deadlocks[0]])
-        for row, code, prop in level.viols:
-            if prop in self.open_checks:
-                self.open_checks.discard(prop)
-                self.found_checks[prop] = (int(ids[row]), code)
+        self.record_expansion(level, ids)
         raw = level.raw if self.sym is None else self.sym.canon(level.raw)
         keys = self._pack(raw)
         if level.order is not None:
@@ -143,17 +152,26 @@ class Search:
         chosen = new if keep is None else keep[new]
         return ex.select(raw, chosen if level.order is None else level.order[chosen]), new_ids[new]
 
-    def run(self) -> None:
+    def run(self, hand_over: HandOver | None = None) -> None:
+        """Explore (within the options' limits), filling in what was found.
+        With `hand_over`, the first level of `Options.parallel_from` states
+        or more is given to it, before its limits are checked: it explores
+        the rest and fills in depth, limit, completeness and the store."""
         start = last = time.monotonic()
         ex, opts = self.expander, self.options
         frontier = ex.initial()
         if self.sym is not None:
             frontier = self.sym.canon(frontier)
         ids, _ = self.store.insert(self._pack(frontier), np.zeros(1, np.int64), np.zeros(1, np.int64))
-        self._props(frontier, ids)
+        self.record_props(frontier, ids)
         watch = self.watch = Watch(opts.timeout, opts.memory, start, track=isinstance(self.store, SpillStore))
+        handed = False
         try:
             while ex.size(frontier):
+                if hand_over is not None and ex.size(frontier) >= opts.parallel_from:
+                    handed = True
+                    hand_over(frontier, ids, watch, start)
+                    break
                 if opts.max_depth is not None and self.depth >= opts.max_depth:
                     self.limit = f"--max-depth {opts.max_depth}"
                     break
@@ -163,7 +181,7 @@ class Search:
                 frontier, ids = self._batches(frontier, ids, watch)
                 if ex.size(frontier):
                     self.depth += 1
-                    self._props(frontier, ids)
+                    self.record_props(frontier, ids)
                 if self.limit is not None:  # hit within the level
                     break
                 if self.targets is not None and self.targets <= self._found():
@@ -176,6 +194,8 @@ class Search:
             else:
                 self.complete = not ex.size(frontier)
         except KeyboardInterrupt:
+            if handed:  # a second Ctrl-C while another process holds the states: stop at once
+                raise
             self.limit = "interrupted (Ctrl-C)"
         self.seconds = time.monotonic() - start
 

@@ -246,7 +246,7 @@ def trace_codes(team: Team, sids: set[int]) -> dict[int, list[int]]:
     return out
 
 
-class _Interrupt:
+class Interrupt:
     """Ctrl-C as a flag checked between levels (a level is never cut in
     half, so the partitions stay in step); a second Ctrl-C raises
     KeyboardInterrupt at once.  Only in the main thread, where signals go."""
@@ -255,7 +255,7 @@ class _Interrupt:
         self.hit = False
         self.old: object = None
 
-    def __enter__(self) -> "_Interrupt":
+    def __enter__(self) -> "Interrupt":
         if threading.current_thread() is threading.main_thread():
             self.old = signal.signal(signal.SIGINT, self._handle)
         return self
@@ -301,7 +301,7 @@ class Coordinator:
         team: Team = self._local()
         plan = Plan(1, opts.max_depth, opts.max_states, s.want_deadlock, s.open_props)
         try:
-            with _Interrupt() as interrupt:
+            with Interrupt() as interrupt:
                 def external() -> External:
                     return ("interrupted (Ctrl-C)" if interrupt.hit else None), self._resources(watch, team)
 

@@ -107,5 +107,9 @@ class Packing:
 
     def convert(self, old: Layout) -> Any:
         """A function from rows packed with `old` to rows packed now."""
-        new = self.layout
-        return lambda rows: new.pack_columns(unpack_columns(old, rows))
+        return converter(old, self.layout)
+
+
+def converter(old: Layout, new: Layout) -> Any:
+    """A function from rows packed with `old` to the same states packed with `new`."""
+    return lambda rows: new.pack_columns(unpack_columns(old, rows))

@@ -48,6 +48,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from pinmc.engines.base import Options
 from pinmc.engines.explicit import bfs
 from pinmc.engines.explicit.bfs import Search
 from pinmc.engines.explicit.coordinator import Coordinator, External, MakeTeam, Plan, WorkerError
@@ -96,6 +97,13 @@ def unsupported(search: Search) -> str | None:
     return None
 
 
+def uses_stages(opts: Options) -> bool:
+    """Whether the workers split the search into stages (`stages`: one
+    process expands, one stores) rather than hash partitions: asked for,
+    or two worker processes with `split` auto (docs/scale.md)."""
+    return opts.split == "stages" or (opts.split == "auto" and opts.workers == 2 and opts.backend == "process")
+
+
 def explore(search: Search) -> int:
     """Run `search` over `search.options.workers` partitions (or in one
     process, with a note in `search.notes`, when that is not supported).
@@ -107,6 +115,17 @@ def explore(search: Search) -> int:
         if search.store.n >= opts.parallel_from:
             search.notes.append(f"explored in one process, not {opts.workers} workers: {why}")
         return 0
+    if opts.backend == "process" and uses_stages(opts):
+        from pinmc.engines.explicit.stages import explore as pipeline
+
+        if opts.max_states is not None:
+            search.run()
+            if search.store.n >= opts.parallel_from:
+                search.notes.append(f"explored in one process, not {opts.workers} workers: --max-states stops "
+                                    "between two chunks of a level, which the stages do not keep to "
+                                    "(--split hash does)")
+            return 0
+        return pipeline(search)
     moves = move_count(search.system)
     if opts.backend == "process":
         make: MakeTeam = lambda seeds, plan, orders: ProcessTeam(search, seeds, moves, plan, orders)  # noqa: E731

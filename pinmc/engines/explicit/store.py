@@ -116,6 +116,9 @@ class Layout:
 
 
 def _hash(keys: np.ndarray) -> np.ndarray:
+    """The visited set's hash of packed rows.  Every step (a multiply by an
+    odd constant, an xor with a right shift) is invertible, so on one-word
+    rows it is a bijection: rows of one word are equal iff their hashes are."""
     with np.errstate(over="ignore"):
         h = keys[:, 0] * _M1
         for j in range(1, keys.shape[1]):
@@ -128,20 +131,47 @@ def _hash(keys: np.ndarray) -> np.ndarray:
     return h
 
 
+EXACT_ONE_WORD = True  # `_hash` is a bijection on one word (tests that weaken the hash turn this off)
+
+
+def exact(words: int) -> bool:
+    """Whether rows of `words` words are equal exactly when their hashes are."""
+    return words == 1 and EXACT_ONE_WORD
+
+
+def store_hash(keys: np.ndarray) -> np.ndarray:
+    """The 64-bit hash of each packed row that the visited set files it
+    under (the `h` of `StateStore.insert`)."""
+    return _hash(keys)
+
+
+def firsts(keys: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Indices of the first occurrence of each distinct packed row, in
+    increasing order (`h`: their `store_hash`).  Equal rows are folded
+    through a small table, so a few may be left in (rows that meet a
+    different row there); `StateStore.insert` finds those."""
+    m = keys.shape[0]
+    rep = StateStore._dedup(keys, h)
+    first = np.full(m, m, dtype=np.int64)
+    np.minimum.at(first, rep, np.arange(m, dtype=np.int64))
+    mark = np.zeros(m + 1, dtype=bool)
+    mark[first] = True
+    return np.flatnonzero(mark[:m])
+
+
 def _zero_bytes(x: np.ndarray) -> np.ndarray:
     """Per uint64: nonzero iff some byte is zero, and then its lowest set
     bit is the top bit of the lowest zero byte (bits above it may be
-    spurious)."""
-    with np.errstate(over="ignore"):
-        return (x - _LOW) & ~x & _HIGH
+    spurious).  (Array arithmetic wraps without a warning: no errstate,
+    which would cost more than the arithmetic on small batches.)"""
+    return (x - _LOW) & ~x & _HIGH
 
 
 def _lowest_byte(z: np.ndarray) -> np.ndarray:
     """The index (0-7, from the least significant) of the byte whose top
     bit is the lowest set bit of each nonzero `z` (from `_zero_bytes`)."""
-    with np.errstate(over="ignore"):
-        low = z & (np.uint64(0) - z)  # 2^(8j+7)
-        return (((low >> np.uint64(7)) * _BYTE_INDEX) >> np.uint64(56)).astype(np.int64)
+    low = z & (np.uint64(0) - z)  # 2^(8j+7)
+    return (((low >> np.uint64(7)) * _BYTE_INDEX) >> np.uint64(56)).astype(np.int64)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -281,12 +311,25 @@ class StateStore:
             self.parent.resize(new, refcheck=False)
             self.code.resize(new, refcheck=False)
         if need > self._groups * _GROUP * _MAX_LOAD:
-            groups = self._groups
-            while need > groups * _GROUP * _MAX_LOAD:
-                groups = int(groups * _GROW) + 1
-            self._table(groups)
-            for lo in range(0, self.n, _CHUNK):
-                self._place(lo, min(self.n, lo + _CHUNK))
+            self._grow(need)
+
+    def _grow(self, need: int) -> None:
+        """A larger table, with room for `need` states below the load limit."""
+        groups = self._groups
+        while need > groups * _GROUP * _MAX_LOAD:
+            groups = int(groups * _GROW) + 1
+        self._table(groups)
+        for lo in range(0, self.n, _CHUNK):
+            self._place(lo, min(self.n, lo + _CHUNK))
+
+    def grow_early(self, load: float) -> bool:
+        """Grow the table now if it is fuller than `load` (of its slots),
+        for a caller that has time to spare now and would rather not
+        stop to grow it later; True if it grew."""
+        if self.n <= self._groups * _GROUP * load:
+            return False
+        self._grow(int(self._groups * _GROUP * _MAX_LOAD) + 1)
+        return True
 
     def _place(self, lo: int, hi: int) -> None:
         """Put stored states lo .. hi-1 (not in the table) in the table."""
@@ -310,29 +353,41 @@ class StateStore:
 
     # ------------------------------------------------------------ batches
 
-    def insert(self, keys: np.ndarray, parents: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def insert(self, keys: np.ndarray, parents: np.ndarray, codes: np.ndarray,
+               h: np.ndarray | None = None, near: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Add a batch of states.
 
         Returns (ids, new): the state id of every key, and the indices of
         the keys that were not stored before (for duplicates within the
         batch, the first occurrence), in increasing order.  New states get
         consecutive ids in that order, with the given parent and code.
+
+        `h`: the keys' `store_hash`, if the caller has it.  `near=False`
+        skips the look at the last two levels and the folding of equal
+        keys (the batch was filtered that way already, `firsts`; a few
+        equal keys left in are still found); the level bookkeeping for
+        that look is then not kept either.
         """
         m = keys.shape[0]
         if m == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         self._reserve(m)
-        h = _hash(keys)
+        if h is None:
+            h = _hash(keys)
         # ref[i] >= 0: key i is stored state ref[i]; ref[i] < 0: key i equals
         # key -ref[i]-1 of this batch, which is new
-        ref = self._near(keys, h)
-        rest = np.flatnonzero(ref < 0)
         slots = np.zeros(0, dtype=np.int64)  # the table slots claimed for new states
-        if rest.size:
-            rep = self._dedup(keys[rest], h[rest])  # an equal key of `rest` for each
-            own = rest[rep == np.arange(rest.size)]
-            slots = self._lookup(keys, h, own, ref)
-            ref[rest] = ref[rest[rep]]
+        if near:
+            ref = self._near(keys, h)
+            rest = np.flatnonzero(ref < 0)
+            if rest.size:
+                rep = self._dedup(keys[rest], h[rest])  # an equal key of `rest` for each
+                own = rest[rep == np.arange(rest.size)]
+                slots = self._lookup(keys, h, own, ref)
+                ref[rest] = ref[rest[rep]]
+        else:
+            ref = np.full(m, -1, dtype=np.int64)
+            slots = self._lookup(keys, h, np.arange(m, dtype=np.int64), ref)
         neg = np.flatnonzero(ref < 0)
         if not neg.size:
             return ref, np.zeros(0, dtype=np.int64)
@@ -352,7 +407,8 @@ class StateStore:
         self.rows[self.n:end] = keys[new]
         self.parent[self.n:end] = parents[new]
         self.code[self.n:end] = codes[new]
-        self._fresh.append(h[new])
+        if near:
+            self._fresh.append(h[new])
         self.n = end
         return ref, new
 
@@ -365,9 +421,19 @@ class StateStore:
         slot = _near_slots(h, self._near_ids.size)
         cand = np.flatnonzero(self._near_hash[slot] == h)
         t = self._near_ids[slot[cand]].astype(np.int64)
-        same = _same(self.rows[t], keys[cand])
-        ids[cand[same]] = t[same]
+        if exact(keys.shape[1]):  # equal hashes, equal keys (t = -1: an empty slot)
+            ids[cand] = t
+        else:
+            same = _same(self.rows[t], keys[cand])
+            ids[cand[same]] = t[same]
         return ids
+
+    def forget_levels(self) -> None:
+        """Drop the last two levels' table: from now on batches come
+        filtered (`insert(near=False)`) and `mark_level` is not called."""
+        self._fresh, self._levels = [], []
+        self._near_hash = np.zeros(0, dtype=np.uint64)
+        self._near_ids = np.zeros(0, dtype=np.int32)
 
     @staticmethod
     def _dedup(keys: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -380,7 +446,9 @@ class StateStore:
         table = np.zeros(size, dtype=np.int64)
         table[slot] = np.arange(keys.shape[0], dtype=np.int64)  # of keys meeting in a slot, one stays
         rep = table[slot]
-        differs = (h[rep] != h) | ~_same(keys[rep], keys)
+        differs = h[rep] != h
+        if not exact(keys.shape[1]):  # else equal hashes are equal keys
+            differs |= ~_same(keys[rep], keys)
         rep[differs] = np.flatnonzero(differs)
         return rep
 
