@@ -30,6 +30,7 @@ import pytest
 from jobs import compile_text, explicit_jobs, job_id
 from procs import children
 from randomspec import generate
+from test_workers import summary
 
 from pinmc.engines.base import Options
 from pinmc.engines.explicit import bfs, packing, parallel, stages, store
@@ -45,15 +46,6 @@ PIN_BIAS = str(SPECS / "pin_bias.pin")
 RANDOM_SEEDS = 40
 WIDE_JOBS = [j for j in JOBS if Search(compile_spec(*j), Options()).packing.layout.words > 1]  # states of 2+ words
 MAX_STATES_NOTE = "explored in one process, not 2 workers: --max-states"
-
-
-def summary(result) -> tuple:  # noqa: ANN001 - an engine Result
-    """Everything a result says, traces move by move (timings left out)."""
-    s = result.stats
-    return ((s.states, s.transitions, s.depth, s.complete, s.limit, s.notes),
-            tuple((v.prop, v.kind, v.status, v.note,
-                   None if v.trace is None else tuple((st.transition, tuple(st.args)) for st in v.trace.steps))
-                  for v in result.verdicts))
 
 
 def staged(options: Options, **more: object) -> Options:
