@@ -453,8 +453,9 @@ class StateStore:
         return rep
 
     def _lookup(self, keys: np.ndarray, h: np.ndarray, pending: np.ndarray, ref: np.ndarray) -> np.ndarray:
-        """Find keys `pending` (distinct) in the table, or claim a slot
-        for each that is not there: set their `ref` (a claimed slot holds
+        """Find keys `pending` in the table, or claim a slot for each that
+        is not there (of equal keys, one claims a slot and the others find
+        its claim in the next round): set their `ref` (a claimed slot holds
         -2 - the key's index until `insert` numbers the new states).
         Returns the slots claimed."""
         g, tag = self._home(h[pending])
