@@ -51,3 +51,33 @@ def compile_text(tmp_path: Path, text: str, defines: dict[str, int] | None = Non
 def counts(result) -> tuple[int, int, int]:  # noqa: ANN001 - an engine Result
     """(states, transitions, depth) of an explicit result."""
     return result.stats.states, result.stats.transitions, result.stats.depth
+
+
+def summary(result) -> tuple:  # noqa: ANN001 - an engine Result
+    """Everything a result says, traces move by move (timings left out)."""
+    s = result.stats
+    return ((s.states, s.transitions, s.depth, s.complete, s.limit, s.notes),
+            tuple((v.prop, v.kind, v.status, v.note,
+                   None if v.trace is None else tuple((st.transition, tuple(st.args)) for st in v.trace.steps))
+                  for v in result.verdicts))
+
+
+def random_mismatches(seeds: int, options, variants: dict, size: int = 0) -> list[str]:  # noqa: ANN001
+    """Random specs 0 .. seeds-1 (tests/randomspec.py, of that size) checked with
+    `options` and with each variant (name -> a function of the options):
+    the variants whose summary differs, as messages naming the seed."""
+    import tempfile
+
+    from randomspec import generate
+
+    from pinmc.engines.explicit.bfs import check
+
+    out = []
+    with tempfile.TemporaryDirectory() as d:
+        for seed in range(seeds):
+            system = compile_text(Path(d), generate(seed, size))
+            one = summary(check(system, options))
+            for name, variant in variants.items():
+                if summary(check(system, variant(options))) != one:
+                    out.append(f"seed {seed} (size {size}), {name}: python tests/randomspec.py {seed}")
+    return out

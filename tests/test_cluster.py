@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,9 +14,8 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from jobs import compile_text, explicit_jobs, job_id  # noqa: E402
-from randomspec import generate  # noqa: E402
-from test_workers import summary  # noqa: E402
+from jobs import explicit_jobs, job_id, random_mismatches, summary  # noqa: E402
+
 
 from pinmc.engines.base import Options  # noqa: E402
 from pinmc.engines.explicit.bfs import check  # noqa: E402
@@ -61,13 +59,7 @@ def test_job_same_on_ray(job) -> None:  # noqa: ANN001
 
 
 def test_random_specs_same_on_ray() -> None:
-    failures = []
-    with tempfile.TemporaryDirectory() as d:
-        for seed in range(RANDOM_SEEDS):
-            system = compile_text(Path(d), generate(seed))
-            options = Options(por=False, max_states=20_000)
-            if summary(check(system, on_ray(options))) != summary(check(system, options)):
-                failures.append(f"seed {seed} (python tests/randomspec.py {seed})")
+    failures = random_mismatches(RANDOM_SEEDS, Options(por=False, max_states=20_000), {"ray": on_ray})
     assert not failures, "\n".join(failures)
 
 

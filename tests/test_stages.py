@@ -19,7 +19,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -27,10 +26,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jobs import compile_text, explicit_jobs, job_id
+from jobs import compile_text, explicit_jobs, job_id, random_mismatches, summary
 from procs import children
-from randomspec import generate
-from test_workers import summary
 
 from pinmc.engines.base import Options
 from pinmc.engines.explicit import bfs, packing, parallel, stages, store
@@ -128,26 +125,14 @@ def test_auto_split_with_two_workers_is_the_pipeline(bias60, bias60_one, monkeyp
 # --------------------------------------------------------------- random specs
 
 def test_random_specs_same_with_stages() -> None:
-    failures = []
-    with tempfile.TemporaryDirectory() as d:
-        for seed in range(RANDOM_SEEDS):
-            system = compile_text(Path(d), generate(seed))
-            options = Options(por=False, max_depth=40)
-            if summary(check(system, staged(options))) != summary(check(system, options)):
-                failures.append(f"seed {seed} (python tests/randomspec.py {seed})")
+    failures = random_mismatches(RANDOM_SEEDS, Options(por=False, max_depth=40), {"stages": staged})
     assert not failures, "\n".join(failures)
 
 
 def test_larger_random_specs_same_with_stages() -> None:
     """The generator's larger specs (u16/u32 fields, wrap-around values):
     slots widen after the hand-over."""
-    failures = []
-    with tempfile.TemporaryDirectory() as d:
-        for seed in range(20):
-            system = compile_text(Path(d), generate(seed, 2))
-            options = Options(por=False, max_depth=12)
-            if summary(check(system, staged(options))) != summary(check(system, options)):
-                failures.append(f"seed {seed}, size 2")
+    failures = random_mismatches(20, Options(por=False, max_depth=12), {"stages": staged}, size=2)
     assert not failures, "\n".join(failures)
 
 

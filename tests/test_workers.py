@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,9 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jobs import compile_text, explicit_jobs, job_id
+from jobs import compile_text, explicit_jobs, job_id, random_mismatches, summary
 from procs import children
-from randomspec import generate
 
 from pinmc.engines.base import Options
 from pinmc.engines.explicit import bfs, parallel
@@ -39,15 +37,6 @@ SPECS = ROOT / "specs"
 JOBS = explicit_jobs(str(SPECS))
 PIN_BIAS = str(SPECS / "pin_bias.pin")
 RANDOM_SEEDS = 40
-
-
-def summary(result) -> tuple:  # noqa: ANN001 - an engine Result
-    """Everything a result says, traces move by move (timings left out)."""
-    s = result.stats
-    return ((s.states, s.transitions, s.depth, s.complete, s.limit, s.notes),
-            tuple((v.prop, v.kind, v.status, v.note,
-                   None if v.trace is None else tuple((st.transition, tuple(st.args)) for st in v.trace.steps))
-                  for v in result.verdicts))
 
 
 def partitioned(options: Options, workers: int, **more: object) -> Options:
@@ -177,16 +166,8 @@ def test_test_command_same_with_workers() -> None:
 # --------------------------------------------------------------- random specs
 
 def test_random_specs_same_with_workers() -> None:
-    failures = []
-    with tempfile.TemporaryDirectory() as d:
-        for seed in range(RANDOM_SEEDS):
-            system = compile_text(Path(d), generate(seed))
-            options = Options(por=False, max_states=50_000)
-            one = summary(check(system, options))
-            for n in (2, 3):
-                got = summary(check(system, partitioned(options, n)))
-                if got != one:
-                    failures.append(f"seed {seed}, {n} workers (python tests/randomspec.py {seed})")
+    failures = random_mismatches(RANDOM_SEEDS, Options(por=False, max_states=50_000),
+                                 {f"{n} workers": lambda o, n=n: partitioned(o, n) for n in (2, 3)})
     assert not failures, "\n".join(failures)
 
 
