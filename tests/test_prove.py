@@ -776,3 +776,55 @@ def test_random_specs_are_deterministic_and_varied():
                     "choose p in P", "+= ", "-= ", "assert ", "invariant ", "reachable ", "allow deadlock",
                     ": bool", ": u8", ": i32", ": 0..", "goto ", "end }", "@", "done(", "u8(", "i32("):
         assert feature in joined, feature
+
+
+# ------------------------------------------------------------ z3's budgets
+
+ORDER1 = str(SPECS / "s03_order1_mappings.pin")
+
+
+def test_check_tells_the_resource_limit_from_ctrl_c():
+    """z3 answers "canceled" both when the resource limit runs out and on
+    Ctrl-C (which prove() then reports as an interruption): `check` names
+    the resource limit, so it is never taken for Ctrl-C."""
+    import z3
+
+    from pinmc.engines.symbolic.certificate import check, solver
+    x, y, z = z3.Ints("x y z")
+    s = solver(z3.main_ctx(), time.monotonic() + 60, rlimit=20_000)
+    s.add(x * x * x + y * y * y == z * z * z, x > 1, y > 1, z > 1)
+    r, why = check(s, 20_000)
+    assert r == z3.unknown and why == "z3's resource limit of 20,000 reached"
+    r, why = check(s, 20_000, x > 2)  # the limit is per check, not per solver
+    assert r == z3.unknown and "resource limit" in why
+    assert check(s, 20_000, x < 0) == (z3.unsat, "")
+
+
+def test_infer_gives_up_on_a_goal_at_its_resource_limit(monkeypatch):
+    """Each of infer's checks has a deterministic budget: a goal whose check
+    runs out of it is left unknown, with the reason, and the engine goes on
+    to the next goal; nothing says the run was interrupted."""
+    from pinmc.engines.symbolic import infer
+    monkeypatch.setattr(infer, "RLIMIT", 2_000)
+    _, result = prove(ORDER1, None, None, ProveOptions(engine="infer", timeout=60))
+    assert result.stats.limit is None
+    assert [v.status for v in result.verdicts] == [UNKNOWN] * 6
+    assert all("z3's resource limit of 2,000 reached" in v.note for v in result.verdicts), result.verdicts
+    assert not any("interrupted" in v.note or "stopped" in v.note for v in result.verdicts)
+
+
+def test_prover_does_not_depend_on_what_the_process_proved_before():
+    """Each engine works in a z3 context of its own: the same spec gets the
+    same verdicts, engines and certificates after other z3 work in the
+    process (in CI the suite runs after hundreds of other prover tests)."""
+    import z3
+    opts = ProveOptions(engine="infer", timeout=60)
+
+    def run() -> list[tuple[str, str, str, str | None]]:
+        _, result = prove(ORDER1, None, None, opts)
+        return [(v.prop, v.status, v.engine, v.certificate) for v in result.verdicts]
+
+    first = run()
+    junk = [z3.Int(f"junk{i}") * 3 + i > z3.Int(f"junk{i + 1}") for i in range(5000)]
+    assert run() == first
+    assert first[5][:3] == ("deadlock", FREE, "infer") and len(junk) == 5000

@@ -19,8 +19,42 @@ from pinmc.ir.system import System
 from pinmc.ir.types import EnumT, MachT, PcT
 
 
-def certify(enc: Encoder, goal: Goal, inv_s: Any, deadline: float) -> str | None:
-    """None if `inv_s` (a formula over enc.state("s")) proves `goal`, else why not."""
+def _rlimit_count(solver: Any) -> int:
+    """z3's resource counter (one per context, counting up)."""
+    st = solver.statistics()
+    return int(st.get_key_value("rlimit count")) if "rlimit count" in st.keys() else 0
+
+
+def solver(ctx: Any, deadline: float, rlimit: int | None = None) -> Any:
+    """A z3 solver that gives up at the deadline and, if given, after
+    `rlimit` units of z3's resource counter per check.  The resource limit
+    is deterministic where the deadline is not: a query that runs out of it
+    does so on every machine.  (Parameters are set once: setting them
+    again before each check resets an incremental solver.)"""
+    s = z3.Solver(ctx=ctx)
+    s.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
+    if rlimit is not None:
+        s.set("rlimit", rlimit)
+    return s
+
+
+def check(s: Any, rlimit: int | None = None, *assumptions: Any) -> tuple[Any, str]:
+    """`s.check(*assumptions)` for a `solver(..., rlimit)`: (result, why it
+    is unknown).  z3 says "canceled" both for Ctrl-C and for the resource
+    limit; the reason returned here tells them apart."""
+    base = _rlimit_count(s) if rlimit is not None else 0
+    r = s.check(*assumptions)
+    if r != z3.unknown:
+        return r, ""
+    if rlimit is not None and _rlimit_count(s) - base >= rlimit:
+        return r, f"z3's resource limit of {rlimit:,} reached"
+    return r, s.reason_unknown()
+
+
+def certify(enc: Encoder, goal: Goal, inv_s: Any, deadline: float, rlimit: int | None = None) -> str | None:
+    """None if `inv_s` (a formula over enc.state("s")) proves `goal`, else
+    why not.  Each of the three checks may use `rlimit` units of z3's
+    resource counter (`check`)."""
     s, n = enc.state("s"), enc.state("n")
     inv_n = z3.substitute(inv_s, *zip(s, n))
     checks = [
@@ -29,12 +63,11 @@ def certify(enc: Encoder, goal: Goal, inv_s: Any, deadline: float) -> str | None
         ("it does not exclude the bad states", z3.And(enc.domain(s), inv_s, enc.bad(goal, s, "cb")[0])),
     ]
     for what, formula in checks:
-        solver = z3.Solver(ctx=enc.ctx)
-        solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
-        solver.add(formula)
-        r = solver.check()
+        sol = solver(enc.ctx, deadline, rlimit)
+        sol.add(formula)
+        r, why = check(sol, rlimit)
         if r != z3.unsat:
-            return what if r == z3.sat else f"could not re-check ({solver.reason_unknown()})"
+            return what if r == z3.sat else f"could not re-check ({why})"
     return None
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import z3
 
-from pinmc.engines.symbolic.certificate import certify
+from pinmc.engines.symbolic.certificate import certify, check, solver
 from pinmc.engines.symbolic.encode import Encoder, Goal
 from pinmc.engines.symbolic.outcome import PROVED, UNKNOWN, Outcome
 from pinmc.ir.eval import State, fire
@@ -34,6 +34,11 @@ from pinmc.ir.system import System
 from pinmc.ir.types import BoolT, MachT
 
 SAMPLES = 400
+# z3 resource units per check (Houdini's and the certificate's): a move
+# check that the candidates fail can take z3 minutes where the proofs of
+# specs/ take at most ~0.6M units; past this, the check counts as failed
+# (deterministically) and the engine goes on to the next goal
+RLIMIT = 3_000_000
 
 
 def _sample_args(system: System, t_index: int) -> list[tuple[int, ...]]:
@@ -177,19 +182,22 @@ def invariant(enc: Encoder, deadline: float) -> list[tuple[Any, Any, str]] | Non
     while cands:
         if time.monotonic() >= deadline:
             return None
-        solver = z3.Solver(ctx=enc.ctx)
-        solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
-        solver.add(step, *(f for f, _, _ in cands))
+        step_solver = solver(enc.ctx, deadline, RLIMIT)
+        step_solver.add(step, *(f for f, _, _ in cands))
         keep = []
         changed = False
         for fs, fn, text in cands:
-            bad_init = z3.Solver(ctx=enc.ctx)
-            bad_init.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
+            bad_init = solver(enc.ctx, deadline, RLIMIT)
             bad_init.add(init, z3.Not(fs))
-            r_init = bad_init.check()
-            r_step = solver.check(z3.Not(fn)) if r_init == z3.unsat else None
+            r_init, why_init = check(bad_init, RLIMIT)
+            r_step, why_step = None, ""
+            if r_init == z3.unsat:
+                r_step, why_step = check(step_solver, RLIMIT, z3.Not(fn))
             if r_init != z3.unsat or r_step != z3.unsat:
-                undecided = undecided or z3.unknown in (r_init, r_step)
+                # out of time: the survivors may differ on a later try; out
+                # of resources: they would not
+                undecided = undecided or (r_init == z3.unknown and "resource" not in why_init) \
+                    or (r_step == z3.unknown and "resource" not in why_step)
                 changed = True
                 continue
             keep.append((fs, fn, text))
@@ -210,7 +218,7 @@ def infer(enc: Encoder, goal: Goal, deadline: float) -> Outcome:
     s = enc.state("s")
     inv = z3.And([f for f, _, _ in cands]) if cands else z3.BoolVal(True, enc.ctx)
     prop = enc.holds(goal, s, "p")
-    problem = certify(enc, goal, z3.And(inv, prop), deadline)
+    problem = certify(enc, goal, z3.And(inv, prop), deadline, RLIMIT)
     if problem is not None:
         return Outcome(UNKNOWN, "infer", note=f"inferred invariant not strong enough ({problem})",
                        seconds=time.monotonic() - start)

@@ -77,8 +77,11 @@ def outcomes(system: System, engine: str, opts: ProveOptions, deadline: float,
              certificate: str | None = None) -> Iterator[tuple[int, Outcome]]:
     """Run one engine (bmc, kind, pdr or pdr-global) on every goal, lemmas
     first (k-induction assumes the lemmas it proved), yielding (goal index,
-    outcome) as each is decided."""
-    enc = Encoder(system)
+    outcome) as each is decided.  The engine works in a z3 context of its
+    own: z3's search depends on the terms a context made before (their ids
+    order its rewriting), so a shared one would make a proof's cost depend
+    on what the process proved earlier."""
+    enc = Encoder(system, z3.Context())
     goals = _goals(system, enc, certificate)
     if engine == "bmc":
         yield from bmc_all(enc, goals, opts.depth, deadline)
@@ -207,7 +210,7 @@ def prove(spec: str, proposal: str | None = None, defines: dict[str, int] | None
     system = _system(src)
     start = time.monotonic()
     deadline = start + opts.timeout
-    enc = Encoder(system)
+    enc = Encoder(system, z3.Context())
     goals = _goals(system, enc, certificate)
     answers: dict[int, list[Outcome]] = {i: [] for i in range(len(goals))}
     if certificate is not None:
