@@ -19,6 +19,9 @@ from pinmc.ir.system import System
 from pinmc.ir.types import EnumT, MachT, PcT
 
 
+OUT_OF_RESOURCES = "z3's resource limit"  # how `check` starts its reason when the resource limit ran out
+
+
 def _rlimit_count(solver: Any) -> int:
     """z3's resource counter (one per context, counting up)."""
     st = solver.statistics()
@@ -47,7 +50,7 @@ def check(s: Any, rlimit: int | None = None, *assumptions: Any) -> tuple[Any, st
     if r != z3.unknown:
         return r, ""
     if rlimit is not None and _rlimit_count(s) - base >= rlimit:
-        return r, f"z3's resource limit of {rlimit:,} reached"
+        return r, f"{OUT_OF_RESOURCES} of {rlimit:,} reached"
     return r, s.reason_unknown()
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import z3
 
-from pinmc.engines.symbolic.certificate import certify, check, solver
+from pinmc.engines.symbolic.certificate import OUT_OF_RESOURCES, certify, check, solver
 from pinmc.engines.symbolic.encode import Encoder, Goal
 from pinmc.engines.symbolic.outcome import PROVED, UNKNOWN, Outcome
 from pinmc.ir.eval import State, fire
@@ -196,8 +196,8 @@ def invariant(enc: Encoder, deadline: float) -> list[tuple[Any, Any, str]] | Non
             if r_init != z3.unsat or r_step != z3.unsat:
                 # out of time: the survivors may differ on a later try; out
                 # of resources: they would not
-                undecided = undecided or (r_init == z3.unknown and "resource" not in why_init) \
-                    or (r_step == z3.unknown and "resource" not in why_step)
+                undecided = undecided or any(r == z3.unknown and not why.startswith(OUT_OF_RESOURCES)
+                                             for r, why in ((r_init, why_init), (r_step, why_step)))
                 changed = True
                 continue
             keep.append((fs, fn, text))

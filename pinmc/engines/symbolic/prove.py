@@ -75,7 +75,7 @@ def _goals(system: System, enc: Encoder, certificate: str | None) -> list[Goal]:
 
 def outcomes(system: System, engine: str, opts: ProveOptions, deadline: float,
              certificate: str | None = None) -> Iterator[tuple[int, Outcome]]:
-    """Run one engine (bmc, kind, pdr or pdr-global) on every goal, lemmas
+    """Run one engine (bmc, kind, infer, pdr or pdr-global) on every goal, lemmas
     first (k-induction assumes the lemmas it proved), yielding (goal index,
     outcome) as each is decided.  The engine works in a z3 context of its
     own: z3's search depends on the terms a context made before (their ids
