@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from jobs import compile_text, explicit_jobs, job_id, random_mismatches, summary
-from procs import children
+from procs import assert_interrupted, children
 
 from pinmc.engines.base import Options
 from pinmc.engines.explicit import bfs, packing, parallel, stages, store
@@ -577,15 +577,7 @@ def test_ctrl_c_stops_the_pipeline_with_statistics() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert workers, "the search never started the store process"
-    assert proc.returncode == 3, (out[-2000:], err)
-    assert "Traceback" not in err
-    assert "INCOMPLETE (interrupted (Ctrl-C))" in out
-    assert "search stopped: interrupted (Ctrl-C); properties still open: no_false_negative" in out
-    states = int(out.split("explicit: ")[1].split(" states")[0].replace(",", ""))
-    assert states > 1000
-    time.sleep(0.5)
-    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "the store process was left behind"
+    assert_interrupted(proc.returncode, out, err, workers, 1000)
 
 
 # --------------------------------------------------------------- command line

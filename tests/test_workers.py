@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from jobs import compile_text, explicit_jobs, job_id, random_mismatches, summary
-from procs import children
+from procs import assert_interrupted, children
 
 from pinmc.engines.base import Options
 from pinmc.engines.explicit import bfs, parallel
@@ -272,15 +272,7 @@ def test_ctrl_c_stops_the_workers_with_statistics() -> None:
     time.sleep(2)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     out, err = proc.communicate(timeout=120)
-    assert workers, "the search never started a worker"
-    assert proc.returncode == 3, (out, err)
-    assert "Traceback" not in err
-    assert "INCOMPLETE (interrupted (Ctrl-C))" in out
-    assert "search stopped: interrupted (Ctrl-C); properties still open: no_false_negative" in out
-    states = int(out.split("explicit: ")[1].split(" states")[0].replace(",", ""))
-    assert states > 1
-    time.sleep(0.5)
-    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "worker processes left behind"
+    assert_interrupted(proc.returncode, out, err, workers, 1)
 
 
 # --------------------------------------------------------------- command line
