@@ -813,11 +813,23 @@ def test_infer_gives_up_on_a_goal_at_its_resource_limit(monkeypatch):
     assert not any("interrupted" in v.note or "stopped" in v.note for v in result.verdicts)
 
 
-def test_prover_does_not_depend_on_what_the_process_proved_before():
-    """Each engine works in a z3 context of its own: the same spec gets the
-    same verdicts, engines and certificates after other z3 work in the
-    process (in CI the suite runs after hundreds of other prover tests)."""
+def test_prover_does_not_depend_on_what_the_process_proved_before(monkeypatch):
+    """Each engine works in a z3 context of its own: every encoder the
+    prover makes has a fresh context (never z3's shared main one, whose
+    earlier terms change z3's search), and the same spec gets the same
+    verdicts, engines and certificates after other z3 work in the process
+    (in CI the suite runs after hundreds of other prover tests)."""
     import z3
+
+    from pinmc.engines.symbolic import prove as prove_module
+    contexts: list[z3.Context] = []
+
+    class Recording(Encoder):
+        def __init__(self, system: System, ctx: z3.Context | None = None, case_wrap: bool = True):
+            super().__init__(system, ctx, case_wrap)
+            contexts.append(self.ctx)
+
+    monkeypatch.setattr(prove_module, "Encoder", Recording)
     opts = ProveOptions(engine="infer", timeout=60)
 
     def run() -> list[tuple[str, str, str, str | None]]:
@@ -828,3 +840,5 @@ def test_prover_does_not_depend_on_what_the_process_proved_before():
     junk = [z3.Int(f"junk{i}") * 3 + i > z3.Int(f"junk{i + 1}") for i in range(5000)]
     assert run() == first
     assert first[5][:3] == ("deadlock", FREE, "infer") and len(junk) == 5000
+    assert len(contexts) == 4  # prove()'s goals and the engine's, per run
+    assert len({id(c) for c in contexts}) == 4 and all(c is not z3.main_ctx() for c in contexts)
