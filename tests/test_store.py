@@ -260,6 +260,59 @@ def test_random_batches_match_the_reference(words: int, seed: int, capacity: int
         assert store.path(sid) == ref.path(sid)
 
 
+@pytest.mark.parametrize("words", [1, 2])
+@pytest.mark.parametrize("budget", [1, 700, 1 << 16])
+def test_growth_in_slices_between_batches(words: int, budget: int) -> None:
+    """`grow_early` grows the table a slice at a time while batches go on
+    being inserted (the storing process of `--workers 2` does this while it
+    waits): the answers are the reference's, growths finish and replace
+    the table, and an insert that needs the room before a growth is done
+    finishes it itself."""
+    rng = np.random.default_rng(77 + words + budget)
+    alpha = alphabet(rng, ALPHABET[words])
+    store, ref = StateStore(words, capacity=64, codes=50), Reference(words)
+    swaps = finished_by_insert = 0
+    for b in range(100):
+        keys = mixed_batch(rng, ref, draw(rng, alpha, words, int(rng.integers(0, 500))))
+        growing = store._growing
+        ids = insert_both(store, ref, keys, *parents_codes(rng, ref, keys.shape[0], 50))
+        again = store.insert(keys, np.zeros(keys.shape[0], np.int64), np.zeros(keys.shape[0], np.int64))
+        assert (again[0] == ids).all() and again[1].size == 0
+        if growing is not None and store._growing is None:
+            finished_by_insert += 1
+        for _ in range(int(rng.integers(0, 6))):  # a few slices while "waiting"
+            before = store._groups
+            more = store.grow_early(0.45, 2.0, budget)
+            assert more == (store._growing is not None)
+            if store._groups != before:
+                swaps += 1
+                assert store._groups == int(before * 2.0) + 1
+                assert store._growing is None and not more
+        assert_contains(store, ref, np.concatenate([draw(rng, alpha, words, 300), pick(rng, ref, range(ref.n), 300)]))
+    assert ref.n > 10_000
+    if budget == 1:
+        assert finished_by_insert >= 3  # slices of one state never keep up: inserts finish the growths
+    else:
+        assert swaps >= 3
+    for sid in rng.integers(0, ref.n, size=100).tolist() + [0, ref.n - 1]:
+        assert store.path(sid) == ref.path(sid)
+
+
+def test_a_growth_too_small_for_an_insert_is_dropped() -> None:
+    """A growing table without room for a large batch gives way to a table
+    with that room, filled at once."""
+    store = StateStore(1, capacity=64)
+    store.insert(np.arange(1, 41, dtype=np.uint64).reshape(-1, 1), np.zeros(40, np.int64), np.zeros(40, np.int64))
+    assert store.grow_early(0.3, 1.5, budget=1)
+    small = store._growing.groups
+    keys = np.arange(100, 100 + 50 * small, dtype=np.uint64).reshape(-1, 1)
+    ids, new = store.insert(keys, np.zeros(keys.shape[0], np.int64), np.zeros(keys.shape[0], np.int64))
+    assert store._growing is None and store._groups > small
+    assert new.size == keys.shape[0] and (ids == np.arange(40, 40 + keys.shape[0])).all()
+    assert store.contains(np.arange(1, 41, dtype=np.uint64).reshape(-1, 1)).all()
+    assert store.contains(keys).all()
+
+
 def test_empty_batch_changes_nothing() -> None:
     store, ref = StateStore(2), Reference(2)
     empty = np.zeros((0, 2), dtype=np.uint64)

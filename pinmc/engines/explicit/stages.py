@@ -86,7 +86,8 @@ PIPE_ROOM = 60_000  # answer bytes left unread at most (a Linux pipe holds 65,53
 PIPE_SIZE = 1 << 20  # ... and may be made to hold this much (Linux's default limit for a user)
 QUEUED = 1 << 25  # bytes waiting to be written to the store's pipe at most
 AHEAD = 32  # batches whose answers may still be outstanding when a batch's candidates are expanded
-EARLY_LOAD = 0.6  # the store grows its table while it waits for work once this full (else at 0.75)
+EARLY_LOAD = 0.45  # the store grows its table while it waits for work once this full (else at 0.75) ...
+EARLY_GROW = 2.0  # ... to this many times the size: room enough to finish in the waits before 0.75
 EXTRA = 3  # columns of a batch after the packed words: hash, parent (index among its source's candidates), move
 
 
@@ -220,8 +221,8 @@ def _store_side(store: StateStore, look: Look, first: int, size: int, inbox: int
     count = 0  # batches taken in
     try:
         while True:
-            if not select.select([inbox], [], [], 0)[0]:  # nothing to do: a good time to grow the table
-                store.grow_early(EARLY_LOAD)
+            while not select.select([inbox], [], [], 0)[0] and store.grow_early(EARLY_LOAD, EARLY_GROW):
+                pass  # nothing to do: a good time to grow the table, a slice at a time
             data = _message(pipe)
             kind = bytes(data[:1])
             if kind == b"B":

@@ -197,6 +197,23 @@ def _next(g: np.ndarray, k: np.ndarray, groups: int) -> tuple[np.ndarray, np.nda
     return (g + np.minimum(k, _TRIANGULAR * (k <= _TRIANGULAR) + 1)) % groups, k
 
 
+@dataclass
+class _Growing:
+    """A larger table being filled (`StateStore.grow_early`): its group
+    count, tags and ids, and how many stored states it holds (the first
+    `placed`)."""
+
+    groups: int
+    tags: np.ndarray
+    ids: np.ndarray
+    placed: int = 0
+
+
+def _empty(groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tags and ids of an empty table of `groups` groups."""
+    return np.zeros(groups * _GROUP, dtype=np.uint8), np.full(groups * _GROUP, -1, dtype=np.int32)
+
+
 def code_dtype(codes: int) -> np.dtype:
     """The narrowest integer type for move codes 0 .. codes-1."""
     if codes <= 1 << 8:
@@ -222,6 +239,7 @@ class StateStore:
         self._groups = 0
         self._tags = np.zeros(0, dtype=np.uint8)  # per slot: 0 empty, else 1 + 7 bits of the hash
         self._ids = np.zeros(0, dtype=np.int32)  # per slot: the state id (or, within insert, a claim)
+        self._growing: _Growing | None = None  # a larger table being filled a slice at a time
         self._table(capacity // _GROUP * 2)
         self.level_start: int | None = None  # set by mark_level; `contains` sees states stored before it
         # the last two levels' states in a small direct-mapped table (`_near`):
@@ -266,7 +284,7 @@ class StateStore:
         self.rows, self.words = rows, words
         self._table(self._groups)
         for lo in range(0, self.n, _CHUNK):
-            self._place(lo, min(self.n, lo + _CHUNK))
+            self._place(lo, min(self.n, lo + _CHUNK), self._tags, self._ids, self._groups)
         # the recent states' hashes, level by level
         parts = self._levels + self._fresh
         sizes = [x.size for x in parts]
@@ -280,24 +298,27 @@ class StateStore:
 
     @property
     def nbytes(self) -> int:
-        return self.rows.nbytes + self.parent.nbytes + self.code.nbytes + self._tags.nbytes + self._ids.nbytes
+        grow = self._growing.tags.nbytes + self._growing.ids.nbytes if self._growing is not None else 0
+        return (self.rows.nbytes + self.parent.nbytes + self.code.nbytes + self._tags.nbytes + self._ids.nbytes
+                + grow)
 
     # ------------------------------------------------------------ the table
 
     def _table(self, groups: int) -> None:
         """An empty table of `groups` groups (the old one is let go first:
-        it is not needed to fill the new one, the rows are)."""
+        it is not needed to fill the new one, the rows are; so is a
+        growing one)."""
         self._tags = self._ids = np.zeros(0, dtype=np.uint8)
+        self._growing = None
         self._groups = max(1, groups)
-        self._tags = np.zeros(self._groups * _GROUP, dtype=np.uint8)
-        self._ids = np.full(self._groups * _GROUP, -1, dtype=np.int32)
+        self._tags, self._ids = _empty(self._groups)
 
-    def _home(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _home(self, h: np.ndarray, groups: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(home group, tag repeated in all eight bytes) of each hash: the
-        group from the high 32 bits (scaled to the group count), the tag
-        from the low 7."""
+        group from the high 32 bits (scaled to the group count: this
+        table's, or `groups`), the tag from the low 7."""
         with np.errstate(over="ignore"):
-            g = ((h >> _U32) * np.uint64(self._groups)) >> _U32
+            g = ((h >> _U32) * np.uint64(groups or self._groups)) >> _U32
             return g.astype(np.int64), ((h & _U7) + _U1) * _LOW
 
     def _reserve(self, extra: int) -> None:
@@ -314,41 +335,75 @@ class StateStore:
             self._grow(need)
 
     def _grow(self, need: int) -> None:
-        """A larger table, with room for `need` states below the load limit."""
+        """A larger table, with room for `need` states below the load
+        limit: the growing one finished, if it has the room, else a new one."""
+        grow = self._growing
+        if grow is not None and need <= grow.groups * _GROUP * _MAX_LOAD:
+            while grow.placed < self.n:
+                self._step(grow, self.n)
+            self._swap(grow)
+            return
         groups = self._groups
         while need > groups * _GROUP * _MAX_LOAD:
             groups = int(groups * _GROW) + 1
         self._table(groups)
         for lo in range(0, self.n, _CHUNK):
-            self._place(lo, min(self.n, lo + _CHUNK))
+            self._place(lo, min(self.n, lo + _CHUNK), self._tags, self._ids, self._groups)
 
-    def grow_early(self, load: float) -> bool:
-        """Grow the table now if it is fuller than `load` (of its slots),
-        for a caller that has time to spare now and would rather not
-        stop to grow it later; True if it grew."""
-        if self.n <= self._groups * _GROUP * load:
-            return False
-        self._grow(int(self._groups * _GROUP * _MAX_LOAD) + 1)
-        return True
+    def grow_early(self, load: float, factor: float = _GROW, budget: int = _CHUNK) -> bool:
+        """Grow the table ahead of need, a slice at a time, for a caller
+        with time to spare now that would rather not stop to grow it
+        later (all at once) but must stay free to answer soon.
 
-    def _place(self, lo: int, hi: int) -> None:
-        """Put stored states lo .. hi-1 (not in the table) in the table."""
-        g, tag = self._home(_hash(self.rows[lo:hi]))
+        Once the table is fuller than `load` of its slots, a table `factor`
+        times larger is made; each call places at most `budget` stored
+        states in it (states stored between calls included), and the call
+        that places the last one puts it in the table's stead.  Lookups
+        and inserts keep using the old table until then; an insert that
+        needs the room first finishes the growth itself.  Returns True
+        while a growth is under way (more calls have work to do)."""
+        grow = self._growing
+        if grow is None:
+            if self.n <= self._groups * _GROUP * load:
+                return False
+            groups = int(self._groups * factor) + 1
+            grow = self._growing = _Growing(groups, *_empty(groups))
+        self._step(grow, min(self.n, grow.placed + budget))
+        if grow.placed < self.n:
+            return True
+        self._swap(grow)
+        return False
+
+    def _step(self, grow: "_Growing", hi: int) -> None:
+        """Place stored states grow.placed .. hi-1 in the growing table."""
+        for lo in range(grow.placed, hi, _CHUNK):
+            self._place(lo, min(hi, lo + _CHUNK), grow.tags, grow.ids, grow.groups)
+        grow.placed = max(grow.placed, hi)
+
+    def _swap(self, grow: "_Growing") -> None:
+        """The growing table, holding every stored state, becomes the table."""
+        self._tags, self._ids, self._groups = grow.tags, grow.ids, grow.groups
+        self._growing = None
+
+    def _place(self, lo: int, hi: int, tags: np.ndarray, ids: np.ndarray, groups: int) -> None:
+        """Put stored states lo .. hi-1 in the table of `groups` groups
+        (`tags`, `ids`) that does not hold them yet."""
+        g, tag = self._home(_hash(self.rows[lo:hi]), groups)
         sids = np.arange(lo, hi, dtype=np.int64)
         pending = np.arange(hi - lo, dtype=np.int64)
         step = np.zeros(hi - lo, dtype=np.int64)
-        groups = self._tags.view(np.uint64)
+        words = tags.view(np.uint64)
         while pending.size:
             gp = g[pending]
-            free = _zero_bytes(groups[gp])
+            free = _zero_bytes(words[gp])
             has = free != 0
             slot = gp[has] * _GROUP + _lowest_byte(free[has])
             claim = pending[has]
-            self._ids[slot] = sids[claim].astype(np.int32)  # of states claiming one slot, one gets it
-            won = self._ids[slot] == sids[claim]
-            self._tags[slot[won]] = (tag[claim[won]] & _FF).astype(np.uint8)
+            ids[slot] = sids[claim].astype(np.int32)  # of states claiming one slot, one gets it
+            won = ids[slot] == sids[claim]
+            tags[slot[won]] = (tag[claim[won]] & _FF).astype(np.uint8)
             full = pending[~has]
-            g[full], step[full] = _next(gp[~has], step[full], self._groups)
+            g[full], step[full] = _next(gp[~has], step[full], groups)
             pending = np.concatenate([claim[~won], full])
 
     # ------------------------------------------------------------ batches

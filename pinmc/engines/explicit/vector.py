@@ -213,17 +213,20 @@ def _transition(t: Transition, base: int, lines: list[str]) -> None:
     g = em(t.guard)
     lines.append(f"{ind}g = _vec({g}, n, _BOOL)")
     lines.append(f"{ind}enabled |= g")
-    lines.append(f"{ind}if g.any():")
-    ind += "    "
-    em.indent = ind
-    lines.append(f"{ind}ok = g.copy()")
-    for c in t.checks:
-        f = em(c.fail)
-        lines.append(f"{ind}bad = ok & _vec({f}, n, _BOOL)")
-        lines.append(f"{ind}if bad.any():")
-        lines.append(f"{ind}    viols.append((int(np.argmax(bad)), {code}, {c.prop!r}))")
-        lines.append(f"{ind}    ok &= ~bad")
-    lines.append(f"{ind}rows = np.flatnonzero(ok)")
+    if t.checks:
+        lines.append(f"{ind}if g.any():")
+        ind += "    "
+        em.indent = ind
+        lines.append(f"{ind}ok = g.copy()")
+        for c in t.checks:
+            f = em(c.fail)
+            lines.append(f"{ind}bad = ok & _vec({f}, n, _BOOL)")
+            lines.append(f"{ind}if bad.any():")
+            lines.append(f"{ind}    viols.append((int(np.argmax(bad)), {code}, {c.prop!r}))")
+            lines.append(f"{ind}    ok &= ~bad")
+        lines.append(f"{ind}rows = np.flatnonzero(ok)")
+    else:
+        lines.append(f"{ind}rows = np.flatnonzero(g)")
     lines.append(f"{ind}if rows.size:")
     ind += "    "
     em.indent = ind
@@ -231,9 +234,17 @@ def _transition(t: Transition, base: int, lines: list[str]) -> None:
     em.prefix = "r"  # updates are computed over the enabled rows only, from their old values
     lines.append(f"{ind}blk = F[:, rows]")
     read = sorted({x.index for _, e in t.updates for x in ir.walk(e) if isinstance(x, ir.Slot)})
-    lines += [f"{ind}r{k} = c{k}[rows]" for k in read]
-    for slot, e in t.updates:
-        lines.append(f"{ind}blk[{slot}] = {em(e)}")
+    # the old values are rows of the block itself: every new value is
+    # computed before the first is stored (a bare old value is copied)
+    lines += [f"{ind}r{k} = blk[{k}]" for k in read]
+    values = []
+    for j, (slot, e) in enumerate(t.updates):
+        text = em(e)
+        if text in {f"r{k}" for k in read}:
+            text += ".copy()"
+        lines.append(f"{ind}u{j} = {text}")
+        values.append(slot)
+    lines += [f"{ind}blk[{slot}] = u{j}" for j, slot in enumerate(values)]
     lines.append(f"{ind}blocks.append(blk); parents.append(rows); codes.append(np.full(rows.size, {code}, dtype=np.int64))")
 
 
