@@ -7,11 +7,13 @@
     python3 bench/workers.py --choose        # the Ray vs Dask measurement of docs/scale.md
 
 Each case runs in a fresh subprocess, so that its peak memory is its own
-(this process's resident-set growth plus the workers'); "speed-up" is the
-1-worker search time over this case's (median of the repeats), "identical"
-compares the case's whole result (counts, verdicts, traces) with the
-1-worker run.  Times on a shared machine are noisy: the load average is
-printed with the table.
+(this process's resident-set growth plus the workers'); the cases take
+turns, one run of each per round, `--repeat` rounds; "search s" is a
+case's median, "speed-up" the median over the rounds of the 1-worker
+search time over this case's in the same round, "identical" compares the
+case's whole result (counts, verdicts, traces) with the 1-worker run.
+Times on a shared machine are noisy: the load average is printed with
+the table.
 """
 
 from __future__ import annotations
@@ -79,23 +81,24 @@ def table(args: argparse.Namespace) -> None:
           f"{cores} cores; load average before: {load()}")
     print(f"{'backend':<8} {'workers':>7} {'split':>6} {'states':>10} {'trans':>11} {'depth':>6} {'search s':>9} "
           f"{'spread':>13} {'states/s':>10} {'speed-up':>8} {'peak MiB':>9} {'B/state':>8} {'identical':>9}")
-    base_seconds = None
-    base_digest = None
-    for backend, n, split in cases:
-        runs = [run(spec, defines, n, backend, args.symmetry, args.parallel_from, split)
-                for _ in range(args.repeat)]
+    # the cases take turns, round after round: a machine that speeds up or
+    # slows down during the benchmark does so for every case alike
+    rounds = [[run(spec, defines, n, backend, args.symmetry, args.parallel_from, split)
+               for backend, n, split in cases] for _ in range(args.repeat)]
+    base_digest = rounds[0][0]["digest"]
+    for k, (backend, n, split) in enumerate(cases):
+        runs = [rnd[k] for rnd in rounds]
         secs = sorted(r["seconds"] for r in runs)  # type: ignore[misc]
         med = statistics.median(secs)
         r = runs[0]
-        if base_seconds is None:
-            base_seconds, base_digest = med, r["digest"]
+        speedup = statistics.median(rnd[0]["seconds"] / rnd[k]["seconds"] for rnd in rounds)  # type: ignore[operator]
         same = all(x["digest"] == base_digest for x in runs)
         peak = max(x["peak"] for x in runs)  # type: ignore[type-var]
         spread = f"{secs[0]:.2f}-{secs[-1]:.2f}"
         extra = (f"  (+{r['startup']:.1f} s to start Ray; memory: this process only, not the actors)"
                  if backend == "ray" else "")
         print(f"{backend:<8} {n:>7} {split if n > 1 else '-':>6} {r['states']:>10,} {r['transitions']:>11,} {r['depth']:>6} {med:>9.2f} "
-              f"{spread:>13} {r['states'] / med:>10,.0f} {base_seconds / med:>7.2f}x "
+              f"{spread:>13} {r['states'] / med:>10,.0f} {speedup:>7.2f}x "
               f"{peak / 2**20:>9.1f} {peak / r['states']:>8.0f} {'yes' if same else 'NO':>9}{extra}", flush=True)
     print(f"load average after: {load()}")
 

@@ -453,14 +453,20 @@ def test_seen_rows_are_compared_beyond_the_hash() -> None:
 
 
 @pytest.mark.parametrize("words", [1, 2])
-def test_seen_never_finds_a_state_whose_hash_is_0(words: int) -> None:
-    zero = np.zeros((1, words), dtype=np.uint64)  # the all-zero row hashes to 0 (the initial state, packed narrow)
+def test_seen_finds_a_state_whose_hash_is_0_once_sent(words: int) -> None:
+    """Empty slots hold a filler no hash filed there equals, so every hash
+    (0 too: the all-zero row, the initial state packed narrow) is found
+    once added and not before."""
+    zero = np.zeros((1, words), dtype=np.uint64)
     assert store_hash(zero).tolist() == [0]
     seen = stages.Seen(words)
-    seen.add(0, zero, store_hash(zero))
     assert not seen.find(zero, store_hash(zero)).any()
+    fillers = ~np.arange(seen.hashes.size, dtype=np.uint64)  # the very values the empty slots hold
+    assert not seen.find(np.zeros((fillers.size, words), dtype=np.uint64), fillers).any()
+    seen.add(0, zero, store_hash(zero))
+    assert seen.find(zero, store_hash(zero)).all()
     other = np.full((3, words), 7, dtype=np.uint64)
-    assert not seen.find(other, np.zeros(3, dtype=np.uint64)).any()  # a hash of 0 is never found
+    assert not seen.find(other, store_hash(other)).any()
 
 
 def test_seen_forgets_old_levels_but_never_invents() -> None:

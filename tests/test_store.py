@@ -313,6 +313,25 @@ def test_a_growth_too_small_for_an_insert_is_dropped() -> None:
     assert store.contains(keys).all()
 
 
+@pytest.mark.parametrize("words, exact", [(1, True), (1, False), (2, False)])
+def test_firsts_keeps_every_first_occurrence(words: int, exact: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`store.firsts` (the expanding process's fold of equal successors):
+    indices in increasing order, the first occurrence of every distinct
+    row among them, and few later ones (those that met another row in the
+    small table); one-word rows take the back-to-front table, wider ones
+    and weak hashes the general way."""
+    monkeypatch.setattr(store_module, "EXACT_ONE_WORD", exact)
+    rng = np.random.default_rng(5 + words)
+    for m in (0, 1, 7, 3000, 40_000):
+        keys = draw(rng, alphabet(rng, max(3, m // 4)), words, m)
+        h = store_module.store_hash(keys)
+        got = store_module.firsts(keys, h)
+        assert (np.diff(got) > 0).all()
+        _, first = np.unique(keys, axis=0, return_index=True)
+        assert set(first.tolist()) <= set(got.tolist())
+        assert got.size <= first.size + max(1, m // 50)
+
+
 def test_empty_batch_changes_nothing() -> None:
     store, ref = StateStore(2), Reference(2)
     empty = np.zeros((0, 2), dtype=np.uint64)

@@ -119,7 +119,8 @@ class Seen:
         cap = (1 << 10) + 2 * (kept + need)
         self.exact = exact(self.words)
         self.rows = np.zeros((0 if self.exact else cap, self.words), dtype=np.uint64)
-        self.hashes = np.zeros(1 << (8 * cap - 1).bit_length(), dtype=np.uint64)  # slot -> hash there, 0: empty
+        # slot -> the hash there; an empty slot s holds ~s, which no hash filed at s equals
+        self.hashes = ~np.arange(1 << (8 * cap - 1).bit_length(), dtype=np.uint64)
         self.index = np.full(0 if self.exact else self.hashes.size, -1, dtype=np.int32)  # slot -> its row
         self.count = 0
         parts, self.parts = self.parts, []
@@ -127,7 +128,7 @@ class Seen:
             self.add(level, keys, h)
 
     def _slots(self, h: np.ndarray) -> np.ndarray:
-        return ((h >> np.uint64(8)) & np.uint64(self.hashes.size - 1)).astype(np.intp)
+        return h.view(np.int64) & np.int64(self.hashes.size - 1)  # the low bits
 
     def start(self, level: int) -> None:
         """Level `level` begins to be expanded."""
@@ -158,9 +159,9 @@ class Seen:
     def find(self, keys: np.ndarray, h: np.ndarray) -> np.ndarray:
         """Which packed rows are states held here."""
         slot = self._slots(h)
-        if self.exact:  # equal hashes, equal states (a state whose hash is 0 is never found)
-            return (self.hashes[slot] == h) & (h != 0)
-        cand = np.flatnonzero((self.hashes[slot] == h) & (h != 0))
+        if self.exact:  # equal hashes, equal states
+            return self.hashes[slot] == h
+        cand = np.flatnonzero(self.hashes[slot] == h)
         found = np.zeros(keys.shape[0], dtype=bool)
         if cand.size:
             at = self.index[slot[cand]]

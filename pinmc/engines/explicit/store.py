@@ -151,6 +151,19 @@ def firsts(keys: np.ndarray, h: np.ndarray) -> np.ndarray:
     through a small table, so a few may be left in (rows that meet a
     different row there); `StateStore.insert` finds those."""
     m = keys.shape[0]
+    if exact(keys.shape[1]) and m:
+        # equal hashes are equal rows: a table written back to front keeps
+        # each slot's first row (numpy assigns repeated indices in order;
+        # should it not, the check below sends the batch the general way)
+        size = 1 << max(4, (8 * m).bit_length())
+        slot = h.view(np.int64) & np.int64(size - 1)
+        idx = np.arange(m, dtype=np.int64)
+        table = np.empty(size, dtype=np.int64)  # read only where written
+        table[slot[::-1]] = idx[::-1]
+        rep = table[slot]
+        same = h[rep] == h
+        if not (same & (rep > idx)).any():
+            return np.flatnonzero((rep == idx) | ~same)
     rep = StateStore._dedup(keys, h)
     first = np.full(m, m, dtype=np.int64)
     np.minimum.at(first, rep, np.arange(m, dtype=np.int64))
