@@ -720,3 +720,24 @@ def test_stats_when_something_stays_undecided(tmp_path):
     result = check(system, Options())
     assert counts(result) == (4, 3, 3)
     assert result.stats.complete and result.stats.limit is None
+
+
+def test_scalar_and_vector_agree_on_steps_that_move_values_around(tmp_path):
+    """A step whose new values are old values of slots the same step writes
+    (a swap, a rotation through a cast, a copy next to an increment): the
+    vector code computes every new value before it stores the first."""
+    system = compile_text(tmp_path, """
+        spec s
+        var a: u8 = 1
+        var b: u8 = 2
+        var c: 0..9 = 3
+        var d: u8 = 4
+        daemon m {
+            swap: { a = b; b = a }
+            rot: when c < 9 { c = d % 10; d = a; a = c }
+            copy: { b = b + 1; d = b }
+        }
+        """)
+    scalar = check(system, Options(por=False, symmetry=False), expander="scalar")
+    assert counts(scalar)[0] > 50
+    assert summary(scalar) == summary(check(system, Options(por=False, symmetry=False), expander="vector"))

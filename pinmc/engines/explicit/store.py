@@ -296,8 +296,7 @@ class StateStore:
             rows[lo:hi] = convert(self.rows[lo:hi])
         self.rows, self.words = rows, words
         self._table(self._groups)
-        for lo in range(0, self.n, _CHUNK):
-            self._place(lo, min(self.n, lo + _CHUNK), self._tags, self._ids, self._groups)
+        self._place(0, self.n, self._tags, self._ids, self._groups)
         # the recent states' hashes, level by level
         parts = self._levels + self._fresh
         sizes = [x.size for x in parts]
@@ -352,16 +351,14 @@ class StateStore:
         limit: the growing one finished, if it has the room, else a new one."""
         grow = self._growing
         if grow is not None and need <= grow.groups * _GROUP * _MAX_LOAD:
-            while grow.placed < self.n:
-                self._step(grow, self.n)
+            self._step(grow, self.n)
             self._swap(grow)
             return
         groups = self._groups
         while need > groups * _GROUP * _MAX_LOAD:
             groups = int(groups * _GROW) + 1
         self._table(groups)
-        for lo in range(0, self.n, _CHUNK):
-            self._place(lo, min(self.n, lo + _CHUNK), self._tags, self._ids, self._groups)
+        self._place(0, self.n, self._tags, self._ids, self._groups)
 
     def grow_early(self, load: float, factor: float = _GROW, budget: int = _CHUNK) -> bool:
         """Grow the table ahead of need, a slice at a time, for a caller
@@ -387,20 +384,24 @@ class StateStore:
         self._swap(grow)
         return False
 
-    def _step(self, grow: "_Growing", hi: int) -> None:
+    def _step(self, grow: _Growing, hi: int) -> None:
         """Place stored states grow.placed .. hi-1 in the growing table."""
-        for lo in range(grow.placed, hi, _CHUNK):
-            self._place(lo, min(hi, lo + _CHUNK), grow.tags, grow.ids, grow.groups)
+        self._place(grow.placed, hi, grow.tags, grow.ids, grow.groups)
         grow.placed = max(grow.placed, hi)
 
-    def _swap(self, grow: "_Growing") -> None:
+    def _swap(self, grow: _Growing) -> None:
         """The growing table, holding every stored state, becomes the table."""
         self._tags, self._ids, self._groups = grow.tags, grow.ids, grow.groups
         self._growing = None
 
     def _place(self, lo: int, hi: int, tags: np.ndarray, ids: np.ndarray, groups: int) -> None:
         """Put stored states lo .. hi-1 in the table of `groups` groups
-        (`tags`, `ids`) that does not hold them yet."""
+        (`tags`, `ids`) that does not hold them yet, `_CHUNK` at a time
+        (bounded temporaries)."""
+        for start in range(lo, hi, _CHUNK):
+            self._place_chunk(start, min(hi, start + _CHUNK), tags, ids, groups)
+
+    def _place_chunk(self, lo: int, hi: int, tags: np.ndarray, ids: np.ndarray, groups: int) -> None:
         g, tag = self._home(_hash(self.rows[lo:hi]), groups)
         sids = np.arange(lo, hi, dtype=np.int64)
         pending = np.arange(hi - lo, dtype=np.int64)

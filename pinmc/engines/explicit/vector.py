@@ -12,6 +12,8 @@ ranges within +-2^31): `supports` says.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -235,16 +237,13 @@ def _transition(t: Transition, base: int, lines: list[str]) -> None:
     lines.append(f"{ind}blk = F[:, rows]")
     read = sorted({x.index for _, e in t.updates for x in ir.walk(e) if isinstance(x, ir.Slot)})
     # the old values are rows of the block itself: every new value is
-    # computed before the first is stored (a bare old value is copied)
+    # computed before the first is stored, and one that is only a name
+    # (an old value, or a temporary that may be one) is copied, not aliased
     lines += [f"{ind}r{k} = blk[{k}]" for k in read]
-    values = []
-    for j, (slot, e) in enumerate(t.updates):
+    for j, (_, e) in enumerate(t.updates):
         text = em(e)
-        if text in {f"r{k}" for k in read}:
-            text += ".copy()"
-        lines.append(f"{ind}u{j} = {text}")
-        values.append(slot)
-    lines += [f"{ind}blk[{slot}] = u{j}" for j, slot in enumerate(values)]
+        lines.append(f"{ind}u{j} = " + (f"np.copy({text})" if re.fullmatch(r"[rt]\d+", text) else text))
+    lines += [f"{ind}blk[{slot}] = u{j}" for j, (slot, _) in enumerate(t.updates)]
     lines.append(f"{ind}blocks.append(blk); parents.append(rows); codes.append(np.full(rows.size, {code}, dtype=np.int64))")
 
 
