@@ -23,7 +23,8 @@ folds duplicates within the batch; what is left, mostly new states, probes
 the big table.  Per state this costs 8·W bytes of row, 4 of parent, 1-4 of
 move code and 5 per slot of table at a load between 0.5 and 0.75: about
 20-23 bytes for W = 1 and one-byte codes, plus up to a quarter more of the
-arrays while they grow.
+arrays while they grow, and, while a table grows a slice at a time
+(`grow_early`, the storing process of `--workers 2`), the larger table too.
 """
 
 from __future__ import annotations
