@@ -20,6 +20,10 @@ from jobs import compile_text, counts, explicit_jobs
 from pinmc.engines.base import EngineError, Options
 from pinmc.engines.explicit.bfs import check
 from pinmc.engines.explicit.codegen import compile_system
+from pinmc.engines.explicit.expand import VectorExpander
+from pinmc.engines.explicit.packing import Packing
+from pinmc.engines.explicit.partition import unpack_columns
+from pinmc.engines.explicit.store import Layout
 from pinmc.engines.explicit.vector import compile_vector, supports
 from pinmc.ir.eval import evaluate, param_values, successors
 from pinmc.ir.system import System
@@ -535,6 +539,64 @@ def test_generated_vector_code_matches_reference(job):
             if bits >> b & 1:
                 want_hits.setdefault(b, k)
     assert hits == want_hits
+
+
+@pytest.mark.parametrize("job", JOBS, ids=_id)
+def test_vector_code_packs_successors_as_the_packing_does(job):
+    """`expand_packed` gives the packed rows `Packing.pack` gives the
+    successors `expand` gives, in canonical order, with the same parents,
+    codes, failing checks and deadlocks; and None exactly when a successor
+    does not fit the layout, which fits once the packing has widened."""
+    system = system_of(job)
+    full = Layout.of(system)
+    if not supports(system) or full.wide:
+        pytest.skip("no vector expander or no narrow packing for this spec")
+    ex = VectorExpander(system, compile_vector(system), full)
+    frame = np.array(Reference(system).order[:FIRST], dtype=np.int64).T.copy()
+    narrow = Packing(full, system.init)
+    narrow.pack(frame)  # the frontier fits (it was stored)
+    level = ex.expand(frame, True)
+    before = narrow.layout
+    keys, old = narrow.pack(level.raw)
+    packed = ex.expand_packed(frame, before, True)
+    if old is not None:
+        assert packed is None
+        packed = ex.expand_packed(frame, narrow.layout, True)
+    assert packed is not None and packed.raw is None
+    assert np.array_equal(packed.keys, keys[level.order])
+    assert np.array_equal(packed.parents, level.parents) and np.array_equal(packed.codes, level.codes)
+    assert (packed.viols, packed.deadlocks, packed.count) == (level.viols, level.deadlocks, level.count)
+
+
+@pytest.mark.parametrize("step, value", [("up: { x = x + 1 }", 16), ("down: { x = x - 1 }", -1),
+                                         ("set: { x = 99 }", 99), ("flip: { b = not b; x = x }", None)])
+def test_vector_code_packed_needs_a_wider_field(tmp_path, step, value):
+    """A new value past its field's room (above, below, a constant) makes
+    `expand_packed` give None; values that fit (a bool, a copy) do not."""
+    system = compile_text(tmp_path, f"""
+        spec s
+        var x: i32 = 0
+        var b: bool = false
+        daemon m {{
+            {step}
+        }}
+        """)
+    full = Layout.of(system)
+    narrow = Packing(full, system.init)
+    ex = VectorExpander(system, compile_vector(system), full)
+    frame = np.array([system.init], dtype=np.int64).T.copy()
+    frame[0, 0] = 15 if value == 16 else 0
+    narrow.pack(frame)
+    packed = ex.expand_packed(frame, narrow.layout, True)
+    if value is None:
+        assert packed is not None and packed.count == 1
+    else:
+        assert packed is None
+        keys, old = narrow.pack(ex.expand(frame, True).raw)
+        assert old is not None
+        packed = ex.expand_packed(frame, narrow.layout, True)
+        assert packed is not None and np.array_equal(packed.keys, keys)
+        assert int(unpack_columns(narrow.layout, packed.keys)[0, 0]) == value
 
 
 def _offset(system: System, tid: int, args: tuple[int, ...]) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import resource
 import time
+from dataclasses import replace
 from typing import Any, Callable
 
 import numpy as np
@@ -21,6 +22,7 @@ from pinmc.engines.base import (FREE, EngineError, HOLDS, REACHABLE, UNKNOWN, UN
 from pinmc.engines.explicit.codegen import compile_system, move_count
 from pinmc.engines.explicit.expand import Expander, Level, ScalarExpander, VectorExpander
 from pinmc.engines.explicit.packing import Packing
+from pinmc.engines.explicit.partition import unpack_columns
 from pinmc.engines.explicit.por import Reduction
 from pinmc.engines.explicit.spill import SpillStore, make_store
 from pinmc.engines.explicit.store import Layout
@@ -95,6 +97,9 @@ class Search:
         if por is not None and por.active and self.sym is not None:
             self.notes.append("partial-order reduction off: it is not combined with symmetry reduction")
         self.targets = targets  # stop after the level where all of these are found
+        # told when the narrow packing widens, with the layout before (what
+        # holds the packed states follows; a pipeline replaces it)
+        self.widened: Callable[[Layout], None] = self._recode
 
     def _found(self) -> set[str]:
         names = {self.system.properties[k].name for k in self.found_props}
@@ -121,23 +126,48 @@ class Search:
                 self.open_checks.discard(prop)
                 self.found_checks[prop] = (int(ids[row]), code)
 
-    def _pack(self, succ: Any) -> np.ndarray:
+    def pack(self, succ: Any) -> np.ndarray:
         """The packed rows of successors, as the visited set stores them."""
         if self.packing is None:
             return self.expander.pack(succ)
         keys, old = self.packing.pack(succ)
         if old is not None:  # a slot was widened: the stored states follow
-            self.store.recode(self.packing.layout.words, self.packing.convert(old))  # type: ignore[union-attr]
+            self.widened(old)
         return keys
+
+    def _recode(self, old: Layout) -> None:
+        """The packing was widened from `old`: re-encode the stored states."""
+        self.store.recode(self.packing.layout.words, self.packing.convert(old))  # type: ignore[union-attr]
+
+    def expand(self, frontier: Any, want_deadlock: bool) -> tuple[Level, np.ndarray]:
+        """The expansion of `frontier` (its `raw` successors canonical under
+        symmetry) and the successors' packed rows in canonical order, as the
+        visited set stores them.  Successors come packed from the vector
+        expander when it can (no symmetry, states packed narrowly, no field
+        overflows); otherwise they are packed here, widening the packing if
+        they must."""
+        ex = self.expander
+        if self.packing is not None and self.sym is None and isinstance(ex, VectorExpander):
+            level = ex.expand_packed(frontier, self.packing.layout, want_deadlock)
+            if level is not None:
+                return level, level.keys  # type: ignore[return-value]
+        level = ex.expand(frontier, want_deadlock)
+        if self.sym is not None:
+            level = replace(level, raw=self.sym.canon(level.raw))
+        keys = self.pack(level.raw)
+        return level, keys if level.order is None else keys[level.order]
+
+    def successors(self, level: Level, keys: np.ndarray, rows: np.ndarray) -> Any:
+        """Successors `rows` (canonical order) of an expansion, whose packed
+        rows are `keys`, in the expander's representation."""
+        if level.keys is not None:
+            return unpack_columns(self.packing.layout, keys)  # type: ignore[union-attr]
+        return self.expander.select(level.raw, rows if level.order is None else level.order[rows])
 
     def _level(self, frontier: Any, ids: np.ndarray) -> tuple[Any, np.ndarray]:
         ex = self.expander
-        level = ex.expand(frontier, self.want_deadlock and self.deadlock is None)
+        level, keys = self.expand(frontier, self.want_deadlock and self.deadlock is None)
         self.record_expansion(level, ids)
-        raw = level.raw if self.sym is None else self.sym.canon(level.raw)
-        keys = self._pack(raw)
-        if level.order is not None:
-            keys = keys[level.order]
         rows, codes = level.parents, level.codes
         keep = None
         if self.por is not None:
@@ -149,8 +179,7 @@ class Search:
         new_ids, new = self.store.insert(keys, parents, codes)
         if self.options.build_graph:
             self.edges.append((parents, new_ids, codes))
-        chosen = new if keep is None else keep[new]
-        return ex.select(raw, chosen if level.order is None else level.order[chosen]), new_ids[new]
+        return self.successors(level, keys[new], new if keep is None else keep[new]), new_ids[new]
 
     def run(self, hand_over: HandOver | None = None) -> None:
         """Explore (within the options' limits), filling in what was found.
@@ -162,7 +191,7 @@ class Search:
         frontier = ex.initial()
         if self.sym is not None:
             frontier = self.sym.canon(frontier)
-        ids, _ = self.store.insert(self._pack(frontier), np.zeros(1, np.int64), np.zeros(1, np.int64))
+        ids, _ = self.store.insert(self.pack(frontier), np.zeros(1, np.int64), np.zeros(1, np.int64))
         self.record_props(frontier, ids)
         watch = self.watch = Watch(opts.timeout, opts.memory, start, track=isinstance(self.store, SpillStore))
         handed = False

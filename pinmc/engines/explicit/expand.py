@@ -13,7 +13,7 @@ import numpy as np
 
 from pinmc.engines.explicit.codegen import Compiled
 from pinmc.engines.explicit.store import Layout
-from pinmc.engines.explicit.vector import VCompiled
+from pinmc.engines.explicit.vector import VCompiled, field_params
 from pinmc.ir.system import System
 
 
@@ -21,7 +21,7 @@ from pinmc.ir.system import System
 class Level:
     """The outcome of expanding one frontier."""
 
-    raw: Any  # successors, in the expander's representation, in `order`'s order
+    raw: Any  # successors, in the expander's representation, in `order`'s order (None: see `keys`)
     parents: np.ndarray  # frontier row of each successor
     codes: np.ndarray  # move code of each successor
     viols: list[tuple[int, int, str]]  # (row, code, property), in canonical order
@@ -31,6 +31,9 @@ class Level:
     # order (only the vector expander's matrix comes unsorted: sorting its packed
     # keys is cheaper than sorting all its columns)
     order: np.ndarray | None = None
+    # the successors' packed rows in canonical order, when the expander gave
+    # those instead of `raw` (`VectorExpander.expand_packed`)
+    keys: np.ndarray | None = None
 
 
 class Expander(Protocol):
@@ -111,20 +114,46 @@ class VectorExpander:
 
     def expand(self, frontier: np.ndarray, want_deadlock: bool) -> Level:
         blocks, parents, codes, viols, enabled = self.code.expand(frontier)
-        dead: list[int] = []
-        if want_deadlock and self.pcs and not enabled.all():
-            waiting = np.zeros(frontier.shape[1], dtype=bool)
-            for pc, done in self.pcs:
-                waiting |= frontier[pc] != done
-            dead = np.flatnonzero(~enabled & waiting).tolist()
+        dead = self._deadlocks(frontier, enabled, want_deadlock)
         viols.sort(key=lambda v: (v[0], v[1]))
         if not blocks:
             empty = np.zeros(0, dtype=np.int64)
             return Level(np.zeros((frontier.shape[0], 0), dtype=np.int64), empty, empty, viols, dead, 0)
         par = np.concatenate(parents)
-        order = np.argsort(par, kind="stable")
+        order = _canonical(par, frontier.shape[1])
         return Level(np.concatenate(blocks, axis=1), par[order], np.concatenate(codes)[order], viols, dead,
                      int(par.size), order)
+
+    def expand_packed(self, frontier: np.ndarray, layout: Layout, want_deadlock: bool) -> Level | None:
+        """`expand`, with the successors packed by `layout` (`Level.keys`,
+        no `raw`): each successor's row is its parent's with the fields its
+        move writes replaced, so fields a move leaves alone cost nothing.
+        None if a new value does not fit its field (the layout must widen:
+        `expand` and `Packing.pack` do that).  The frontier must fit."""
+        rows = layout.pack_columns(frontier)
+        out = self.code.expand_keys(frontier, np.ascontiguousarray(rows.T), field_params(layout))
+        if out is None:
+            return None
+        blocks, parents, codes, viols, enabled = out
+        dead = self._deadlocks(frontier, enabled, want_deadlock)
+        viols.sort(key=lambda v: (v[0], v[1]))
+        if not blocks:
+            empty = np.zeros(0, dtype=np.int64)
+            return Level(None, empty, empty, viols, dead, 0, keys=np.zeros((0, layout.words), dtype=np.uint64))
+        par = np.concatenate(parents)
+        order = _canonical(par, frontier.shape[1])
+        words = np.concatenate(blocks, axis=1)
+        keys = words[0][order].reshape(-1, 1) if layout.words == 1 else np.ascontiguousarray(words[:, order].T)
+        return Level(None, par[order], np.concatenate(codes)[order], viols, dead, int(par.size), keys=keys)
+
+    def _deadlocks(self, frontier: np.ndarray, enabled: np.ndarray, want_deadlock: bool) -> list[int]:
+        """Rows with no move enabled and a thread not done (if wanted)."""
+        if not (want_deadlock and self.pcs and not enabled.all()):
+            return []
+        waiting = np.zeros(frontier.shape[1], dtype=bool)
+        for pc, done in self.pcs:
+            waiting |= frontier[pc] != done
+        return np.flatnonzero(~enabled & waiting).tolist()
 
     def pack(self, succ: np.ndarray) -> np.ndarray:
         return self.layout.pack_columns(succ)
@@ -136,3 +165,13 @@ class VectorExpander:
         if not open_mask or frontier.shape[1] == 0:
             return []
         return self.code.props(frontier, open_mask)
+
+
+def _canonical(parents: np.ndarray, n: int) -> np.ndarray:
+    """The order that sorts successors by parent, keeping each parent's in
+    the order given (transition order): a stable sort, done on 16-bit
+    copies when a frontier of `n` states allows (numpy sorts those by
+    radix, several times faster)."""
+    if n <= 1 << 16:
+        return np.argsort(parents.astype(np.uint16), kind="stable")
+    return np.argsort(parents, kind="stable")

@@ -32,9 +32,9 @@ as a duplicate.  None of them is new (the store gives no id to a state
 whose parent it knows is no state, and checks that none would be), and
 nothing they lead to is lost.  What was found expanding a candidate
 (deadlocks, failing checks, transitions) counts once the answers say it is
-a state; the store looks for property hits among the new states as it
-numbers them.  All of it is recorded in the single-process order: level
-by level, in id order.
+a state; so do property hits among the candidates of a batch (looked for
+when it is made, and again among its new states once answered).  All of
+it is recorded in the single-process order: level by level, in id order.
 
 Limits: `--max-depth` is exact (the candidates of that level are not
 expanded; the level counts if any of them is new).  `--timeout`,
@@ -78,7 +78,6 @@ from pinmc.engines.explicit.coordinator import Interrupt, Paths, WorkerError
 from pinmc.engines.explicit.expand import Level
 from pinmc.engines.explicit.packing import converter
 from pinmc.engines.explicit.parallel import current_rss, peak_rss
-from pinmc.engines.explicit.partition import unpack_columns, unpack_tuples
 from pinmc.engines.explicit.store import Layout, StateStore, exact, firsts, store_hash
 from pinmc.engines.resources import Watch, memory_text, proportional_resident, timeout_text
 
@@ -181,36 +180,13 @@ class Seen:
 
 # ------------------------------------------------------------ the storing process
 
-@dataclass
-class Look:
-    """The storing process's look at new states for the properties still
-    open (bit k = property k): the first state (id) to hit each."""
-
-    expander: Any
-    layout: Layout  # how the stored states are packed
-    open_props: int
-    found: dict[int, int] = field(default_factory=dict)
-
-    def look(self, keys: np.ndarray, ids: np.ndarray) -> None:
-        """New states (packed rows, in id order) and their ids."""
-        if not self.open_props:
-            return
-        states = (unpack_columns(self.layout, keys) if self.expander.name == "vector"
-                  else unpack_tuples(self.layout, keys))
-        for bit, row in self.expander.prop_hits(states, self.open_props):
-            if self.open_props >> bit & 1:
-                self.found[bit] = int(ids[row])
-                self.open_props &= ~(1 << bit)
-
-
-def _store_side(store: StateStore, look: Look, first: int, size: int, inbox: int, outbox: Connection,
+def _store_side(store: StateStore, first: int, size: int, inbox: int, outbox: Connection,
                 others: list[Any]) -> None:
     """The storing process.  Batch p names its source batch q (0: the
     frontier handed over, ids first .. first+size-1) and, per candidate,
     its parent's index among q's candidates; the answer is a bit per
-    candidate, "new".  The new states are looked at for property hits
-    (`look`).  A recode order re-encodes the states; the last message asks
-    for the paths to some states, and the answer has them, the hits and
+    candidate, "new".  A recode order re-encodes the states; the last
+    message asks for the paths to some states, and the answer has them and
     the peak memory; it ends the process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the expanding process's to handle
     os.close(others[0])
@@ -238,8 +214,6 @@ def _store_side(store: StateStore, look: Look, first: int, size: int, inbox: int
                 ref, new = store.insert(batch[:, :w], parents, batch[:, w + 2], h=batch[:, w], near=False)
                 if new.size and parents[new].min() < 0:
                     raise AssertionError("a new state whose parent is no state")
-                if new.size:
-                    look.look(batch[new, :w], ref[new])
                 count += 1
                 mine = np.full(batch.shape[0], -1, dtype=np.int64)
                 mine[new] = ref[new]
@@ -250,11 +224,9 @@ def _store_side(store: StateStore, look: Look, first: int, size: int, inbox: int
             elif kind == b"R":
                 old_layout, layout = pickle.loads(data[1:])
                 store.recode(layout.words, converter(old_layout, layout))
-                look.layout = layout
             else:  # b"F": the end
-                sids = set(pickle.loads(data[1:])) | set(look.found.values())
-                paths = {sid: store.path(sid) for sid in sorted(sids)}
-                outbox.send_bytes(b"P" + pickle.dumps((store.n, look.found, paths, max(0, peak_rss() - rss0))))
+                paths = {sid: store.path(sid) for sid in sorted(set(pickle.loads(data[1:])))}
+                outbox.send_bytes(b"P" + pickle.dumps((store.n, paths, max(0, peak_rss() - rss0))))
                 return
     except (EOFError, BrokenPipeError, ConnectionResetError):
         pass  # the expanding process is gone: nothing to answer
@@ -342,6 +314,7 @@ class Batch:
     new: np.ndarray | None = None
     ids: np.ndarray | None = None
     pending: list[tuple[list[tuple["Batch", np.ndarray]], Level]] = field(default_factory=list)
+    hits: bool = False  # some candidate hits a property open when the batch was made
 
     @property
     def answer_bytes(self) -> int:
@@ -360,12 +333,11 @@ class Stages:
     # ---------------------------------------------------------------- pipes
     def _start(self, first: int, size: int) -> None:
         s = self.search
-        look = Look(s.expander, s.packing.layout if s.packing is not None else s.layout, s.open_props)
         ctx = mp.get_context("fork")
         inbox_r, inbox_w = os.pipe()
         self.outbox, outbox_w = ctx.Pipe(duplex=False)
         self.proc = ctx.Process(target=_store_side, name="pinmc-store", daemon=True,
-                                args=(s.store, look, first, size, inbox_r, outbox_w, [inbox_w, self.outbox]))
+                                args=(s.store, first, size, inbox_r, outbox_w, [inbox_w, self.outbox]))
         self.proc.start()
         os.close(inbox_r)
         outbox_w.close()
@@ -430,7 +402,8 @@ class Stages:
         self.n = s.store.n
         self.words = s.packing.layout.words if s.packing is not None else s.layout.words
         self.seen = Seen(self.words)
-        keys = self._pack(frontier)
+        s.widened = self._widened
+        keys = s.pack(frontier)
         self.seen.add(s.depth, keys, store_hash(keys))
         size = s.expander.size(frontier)
         zero = Batch(0, s.depth, range(0), np.zeros(0, dtype=np.int64), frontier, size,
@@ -498,18 +471,12 @@ class Stages:
                 self.last = now
                 s.progress(self.n, s.depth, now - self.start)
 
-    def _pack(self, succ: Any) -> np.ndarray:
-        """Packed rows, as the store keeps them; a widened packing is passed on."""
-        s = self.search
-        if s.packing is None:
-            return s.expander.pack(succ)
-        keys, old = s.packing.pack(succ)
-        if old is not None:
-            layout = s.packing.layout
-            self._send(b"R" + pickle.dumps((old, layout), protocol=pickle.HIGHEST_PROTOCOL))
-            self.words = layout.words
-            self.seen.recode(converter(old, layout), layout.words)
-        return keys
+    def _widened(self, old: Layout) -> None:
+        """The packing was widened from `old`: the store and the filter follow."""
+        layout = self.search.packing.layout  # type: ignore[union-attr]
+        self._send(b"R" + pickle.dumps((old, layout), protocol=pickle.HIGHEST_PROTOCOL))
+        self.words = layout.words
+        self.seen.recode(converter(old, layout), layout.words)
 
     def _piece(self) -> list[tuple[Batch, np.ndarray]]:
         """The next piece to expand: up to `bfs.CHUNK` candidates from the
@@ -558,7 +525,7 @@ class Stages:
         if not rows.size:
             return
         frontier = parts[0] if len(parts) == 1 else bfs._join(parts)
-        out = ex.expand(frontier, s.want_deadlock and s.deadlock is None)
+        out, keys = s.expand(frontier, s.want_deadlock and s.deadlock is None)
         done = [(b, r) for b, r in piece]
         if last.new is not None:
             self._count(done, out)
@@ -566,10 +533,6 @@ class Stages:
             last.pending.append((done, out))
         if not out.count:
             return
-        raw = out.raw if s.sym is None else s.sym.canon(out.raw)
-        keys = self._pack(raw)
-        if out.order is not None:
-            keys = keys[out.order]
         h = store_hash(keys)
         rest = np.flatnonzero(~self.seen.find(keys, h))
         cand = rest[firsts(keys[rest], h[rest])]
@@ -588,8 +551,9 @@ class Stages:
         blob[1:, w + 1] = pref.view(np.uint64)
         blob[1:, w + 2] = out.codes[cand].view(np.uint64)
         self.count += 1
-        nxt = Batch(self.count, level + 1, range(first, last.index + 1), pref,
-                    ex.select(raw, cand if out.order is None else out.order[cand]), int(cand.size))
+        states = s.successors(out, ck, cand)
+        nxt = Batch(self.count, level + 1, range(first, last.index + 1), pref, states, int(cand.size),
+                    hits=bool(s.open_props and ex.prop_hits(states, s.open_props)))
         self.seen.add(nxt.level, ck, ch)  # stored once the store has taken this batch in
         while self.sent and sum(x.answer_bytes for x in self.sent) + nxt.answer_bytes > self.room:
             self._take()
@@ -625,6 +589,9 @@ class Stages:
         if k:
             self.n += k
             s.depth = max(s.depth, b.level)
+            if b.hits and s.open_props:  # the first new states to hit properties, in id order
+                rows = np.flatnonzero(new)
+                s.record_props(s.expander.select(b.states, rows), b.ids[rows])
         for piece, out in b.pending:
             self._count(piece, out)
         b.pending = []
@@ -654,11 +621,8 @@ class Stages:
                       | ({s.deadlock} if s.deadlock is not None else set()))
         self._send(b"F" + pickle.dumps(sids, protocol=pickle.HIGHEST_PROTOCOL))
         data = self._recv()
-        n, found, paths, self.peak_elsewhere = pickle.loads(data[1:])
+        n, paths, self.peak_elsewhere = pickle.loads(data[1:])
         assert n == self.n, "the store holds the states the expanding process was told of"
-        for bit, sid in sorted(found.items()):
-            s.found_props[bit] = sid
-            s.open_props &= ~(1 << bit)
         s.store = Paths(n, paths)  # type: ignore[assignment]
 
 

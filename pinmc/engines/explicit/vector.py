@@ -190,13 +190,15 @@ def _vec(x: Any, n: int, dtype: np.dtype) -> np.ndarray:
 
 _BOOL = np.dtype(bool)
 
-NAMESPACE = {"_vec": _vec, "_BOOL": _BOOL, "_and": np.logical_and, "_or": np.logical_or, "_not": np.logical_not,
+NAMESPACE = {"_vec": _vec, "_BOOL": _BOOL, "_U64": np.uint64, "_and": np.logical_and, "_or": np.logical_or, "_not": np.logical_not,
              "_where": np.where, "_div": _vdiv, "_mod": _vmod, "_all": _bool_all, "_any": _bool_any,
              "np": np}
 
 
-def _transition(t: Transition, base: int, lines: list[str]) -> None:
-    """Code that appends this transition's successor block to `blocks`."""
+def _transition(t: Transition, base: int, lines: list[str], keyed: bool = False) -> None:
+    """Code that appends this transition's successor block to `blocks`:
+    the successors' columns, or with `keyed` their packed rows (see
+    `compile_vector`)."""
     refs = _count_refs([t.guard] + [c.fail for c in t.checks] + [e for _, e in t.updates])
     lines.append(f"    # {t.name} {t.branch}".rstrip())
     ind = "    "
@@ -234,37 +236,79 @@ def _transition(t: Transition, base: int, lines: list[str]) -> None:
     em.indent = ind
     em.names = {}
     em.prefix = "r"  # updates are computed over the enabled rows only, from their old values
-    lines.append(f"{ind}blk = F[:, rows]")
     read = sorted({x.index for _, e in t.updates for x in ir.walk(e) if isinstance(x, ir.Slot)})
-    # the old values are rows of the block itself: every new value is
-    # computed before the first is stored, and one that is only a name
-    # (an old value, or a temporary that may be one) is copied, not aliased
-    lines += [f"{ind}r{k} = blk[{k}]" for k in read]
-    for j, (_, e) in enumerate(t.updates):
-        text = em(e)
-        lines.append(f"{ind}u{j} = " + (f"np.copy({text})" if re.fullmatch(r"[rt]\d+", text) else text))
-    lines += [f"{ind}blk[{slot}] = u{j}" for j, (slot, _) in enumerate(t.updates)]
+    if keyed:
+        _keyed_updates(t, ind, em, read, lines)
+    else:
+        lines.append(f"{ind}blk = F[:, rows]")
+        # the old values are rows of the block itself: every new value is
+        # computed before the first is stored, and one that is only a name
+        # (an old value, or a temporary that may be one) is copied, not aliased
+        lines += [f"{ind}r{k} = blk[{k}]" for k in read]
+        for j, (_, e) in enumerate(t.updates):
+            text = em(e)
+            lines.append(f"{ind}u{j} = " + (f"np.copy({text})" if re.fullmatch(r"[rt]\d+", text) else text))
+        lines += [f"{ind}blk[{slot}] = u{j}" for j, (slot, _) in enumerate(t.updates)]
     lines.append(f"{ind}blocks.append(blk); parents.append(rows); codes.append(np.full(rows.size, {code}, dtype=np.int64))")
+
+
+def _keyed_updates(t: Transition, ind: str, em: VEmitter, read: list[int], lines: list[str]) -> None:
+    """The packed rows of a transition's successors: the parents' rows with
+    each written field replaced.  A new value that does not fit its field
+    (`P`: word, shift, clear mask, offset, largest code) returns None."""
+    lines.append(f"{ind}blk = K[:, rows]")
+    lines += [f"{ind}r{k} = c{k}[rows]" for k in read]
+    texts = [em(e) for _, e in t.updates]  # every new value from the old ones, before any field is written
+    for slot, text in zip((s for s, _ in t.updates), texts):
+        lines.append(f"{ind}e = np.subtract({text}, L{slot}).view(_U64)")
+        lines.append(f"{ind}if e.max() > M{slot}:")
+        lines.append(f"{ind}    return None")
+        lines.append(f"{ind}x = blk[W{slot}]; x &= C{slot}; x |= e << S{slot}")
 
 
 @dataclass(frozen=True)
 class VCompiled:
+    """The generated functions.  `expand(F)` gives the successors' blocks of
+    columns; `expand_keys(F, K, P)` gives their packed rows instead (blocks
+    of words x states), from the frontier's packed rows `K` (words x
+    states) and the layout's fields `P` (`field_params`), or None if some
+    new value does not fit its field.  Both also give parents, move codes,
+    failing checks (row, code, property) and which rows have a move enabled."""
+
     expand: Callable[..., Any]
+    expand_keys: Callable[..., Any]
     props: Callable[[np.ndarray, int], list[tuple[int, int]]]
     source: str
+
+
+def field_params(layout: Any) -> tuple[tuple[Any, ...], ...]:
+    """Per slot of a packing `Layout` without u64 slots: (word, shift,
+    clear mask, offset, largest code), as `expand_keys` takes them."""
+    out = []
+    for word, shift, width, lo in layout.fields:
+        top = (1 << width) - 1
+        clear = ~(top << shift) & 0xFFFFFFFFFFFFFFFF
+        out.append((word, np.uint64(shift), np.uint64(clear), np.int64(lo), np.uint64(top)))
+    return tuple(out)
 
 
 def compile_vector(system: System) -> VCompiled:
     k = len(system.vars)
     cols = "".join(f"    c{i} = F[{i}]\n" for i in range(k))
-    lines = ["def expand(F):", "    n = F.shape[1]", cols.rstrip("\n"),
-             "    enabled = np.zeros(n, dtype=bool)",
-             "    blocks, parents, codes, viols = [], [], [], []"]
-    base = 0
-    for t in system.transitions:
-        _transition(t, base, lines)
-        base += _moves(t)
-    lines.append("    return blocks, parents, codes, viols, enabled")
+    written = sorted({slot for t in system.transitions for slot, _ in t.updates})
+    lines: list[str] = []
+    for keyed in (False, True):
+        if keyed:
+            lines += ["", "def expand_keys(F, K, P):", "    n = F.shape[1]", cols.rstrip("\n")]
+            lines += [f"    W{i}, S{i}, C{i}, L{i}, M{i} = P[{i}]" for i in written]
+        else:
+            lines += ["def expand(F):", "    n = F.shape[1]", cols.rstrip("\n")]
+        lines += ["    enabled = np.zeros(n, dtype=bool)", "    blocks, parents, codes, viols = [], [], [], []"]
+        base = 0
+        for t in system.transitions:
+            _transition(t, base, lines, keyed)
+            base += _moves(t)
+        lines.append("    return blocks, parents, codes, viols, enabled")
     lines += ["", "def props(F, open_mask):", "    n = F.shape[1]", cols.rstrip("\n"), "    hits = []"]
     for j, p in enumerate(system.properties):
         em = VEmitter(_count_refs([p.expr]), [], "        ")
@@ -286,4 +330,4 @@ def compile_vector(system: System) -> VCompiled:
         raise EngineError("PIN411", f"spec {system.name} nests an expression too deeply for the vector "
                           "expander's generated code (in a quantifier's body); use --expander scalar") from None
     exec(code, namespace)  # noqa: S102 - generated from IR
-    return VCompiled(namespace["expand"], namespace["props"], source)
+    return VCompiled(namespace["expand"], namespace["expand_keys"], namespace["props"], source)
