@@ -803,3 +803,23 @@ def test_scalar_and_vector_agree_on_steps_that_move_values_around(tmp_path):
     scalar = check(system, Options(por=False, symmetry=False), expander="scalar")
     assert counts(scalar)[0] > 50
     assert summary(scalar) == summary(check(system, Options(por=False, symmetry=False), expander="vector"))
+
+
+def test_scalar_and_vector_agree_on_values_that_wrap_around(tmp_path):
+    """Machine integers that wrap, by a constant step (`x = x + 7`, `x = 3 + x`)
+    and otherwise (`y = y * 3 - 1`, an i32 that passes 2^31): the vector code's packed successors
+    leave the wrap out and fall back to `expand` when a value leaves its
+    field, which wrapping values do."""
+    system = compile_text(tmp_path, """
+        spec s
+        var x: u8 = 250
+        var y: i32 = 100
+        var n: 0..40 = 0
+        daemon m {
+            up: when n < 40 { x = x + 7; n = n + 1 }
+            other: when n < 40 { x = 3 + x; y = y * 3 - 1; n = n + 1 }
+        }
+        """)
+    scalar = check(system, Options(por=False, symmetry=False), expander="scalar")
+    assert counts(scalar)[0] > 500
+    assert summary(scalar) == summary(check(system, Options(por=False, symmetry=False), expander="vector"))

@@ -120,7 +120,7 @@ class VectorExpander:
             empty = np.zeros(0, dtype=np.int64)
             return Level(np.zeros((frontier.shape[0], 0), dtype=np.int64), empty, empty, viols, dead, 0)
         par = np.concatenate(parents)
-        order = _canonical(par, frontier.shape[1])
+        order = np.argsort(par, kind="stable")
         return Level(np.concatenate(blocks, axis=1), par[order], np.concatenate(codes)[order], viols, dead,
                      int(par.size), order)
 
@@ -141,7 +141,7 @@ class VectorExpander:
             empty = np.zeros(0, dtype=np.int64)
             return Level(None, empty, empty, viols, dead, 0, keys=np.zeros((0, layout.words), dtype=np.uint64))
         par = np.concatenate(parents)
-        order = _canonical(par, frontier.shape[1])
+        order = np.argsort(par, kind="stable")
         words = np.concatenate(blocks, axis=1)
         keys = words[0][order].reshape(-1, 1) if layout.words == 1 else np.ascontiguousarray(words[:, order].T)
         return Level(None, par[order], np.concatenate(codes)[order], viols, dead, int(par.size), keys=keys)
@@ -166,12 +166,3 @@ class VectorExpander:
             return []
         return self.code.props(frontier, open_mask)
 
-
-def _canonical(parents: np.ndarray, n: int) -> np.ndarray:
-    """The order that sorts successors by parent, keeping each parent's in
-    the order given (transition order): a stable sort, done on 16-bit
-    copies when a frontier of `n` states allows (numpy sorts those by
-    radix, several times faster)."""
-    if n <= 1 << 16:
-        return np.argsort(parents.astype(np.uint16), kind="stable")
-    return np.argsort(parents, kind="stable")

@@ -224,8 +224,10 @@ class _Growing:
 
 
 def _empty(groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """The tags and ids of an empty table of `groups` groups."""
-    return np.zeros(groups * _GROUP, dtype=np.uint8), np.full(groups * _GROUP, -1, dtype=np.int32)
+    """The tags and ids of an empty table of `groups` groups.  (A slot's id
+    is read only where its tag is set: zeros, which the system hands out
+    as untouched pages, will do for the ids.)"""
+    return np.zeros(groups * _GROUP, dtype=np.uint8), np.zeros(groups * _GROUP, dtype=np.int32)
 
 
 def code_dtype(codes: int) -> np.dtype:
@@ -462,15 +464,21 @@ class StateStore:
         if not neg.size:
             return ref, np.zeros(0, dtype=np.int64)
         # a new state's first occurrence (not always the key that stood for it)
+        # a new state's first occurrence (not always the key that stood for
+        # it): written back to front, `first` keeps each claimer's least key
+        # (numpy assigns repeated indices in order; should it not, the
+        # check puts the least there the slow way)
         winner = -ref[neg] - 1
-        first = np.full(m, m, dtype=np.int64)
-        np.minimum.at(first, winner, neg)
-        winners = np.flatnonzero(first < m)
-        new = first[winners]
-        order = np.argsort(new)
-        new = new[order]
-        remap = np.empty(m, dtype=np.int64)
-        remap[winners[order]] = np.arange(self.n, self.n + new.size, dtype=np.int64)
+        first = np.empty(m, dtype=np.int64)  # read only where written
+        first[winner[::-1]] = neg[::-1]
+        least = first[winner]
+        if (least > neg).any():
+            np.minimum.at(first, winner, neg)
+            least = first[winner]
+        is_first = least == neg
+        new = neg[is_first]  # in increasing order, as `neg` is
+        remap = np.empty(m, dtype=np.int64)  # claimer -> id
+        remap[winner[is_first]] = np.arange(self.n, self.n + new.size, dtype=np.int64)
         ref[neg] = remap[winner]
         self._ids[slots] = remap[-self._ids[slots].astype(np.int64) - 2].astype(np.int32)
         end = self.n + new.size

@@ -253,17 +253,70 @@ def _transition(t: Transition, base: int, lines: list[str], keyed: bool = False)
 
 
 def _keyed_updates(t: Transition, ind: str, em: VEmitter, read: list[int], lines: list[str]) -> None:
-    """The packed rows of a transition's successors: the parents' rows with
-    each written field replaced.  A new value that does not fit its field
-    (`P`: word, shift, clear mask, offset, largest code) returns None."""
+    """The packed rows of a transition's successors: the parents' rows
+    (`K`) with each written field changed.  `P` gives each field (word `W`,
+    shift `S`, clear mask `C`, offset `L`, largest code `M`, and as Python
+    ints the shift `s`, the lowest value `lo` and the highest `hi`).  A new
+    value that does not fit its field returns None, so a value of a machine
+    type need not be wrapped at the top: one that fits the field is in its
+    type's range (the field's values are), and one that does not falls
+    back to `expand` anyway.
+
+    A field that only moves by a constant (`x = x + 4`, `x = x - 1`) is
+    checked at its extreme old value and moved by adding the constant at
+    its place in the word; any other gets its new value encoded."""
     lines.append(f"{ind}blk = K[:, rows]")
     lines += [f"{ind}r{k} = c{k}[rows]" for k in read]
-    texts = [em(e) for _, e in t.updates]  # every new value from the old ones, before any field is written
-    for slot, text in zip((s for s, _ in t.updates), texts):
-        lines.append(f"{ind}e = np.subtract({text}, L{slot}).view(_U64)")
-        lines.append(f"{ind}if e.max() > M{slot}:")
+    moves: list[tuple[int, int]] = []  # (slot, constant)
+    texts: list[tuple[int, str]] = []  # (slot, new value)
+    for slot, e in t.updates:  # every new value from the old ones, before any field is written
+        step = _constant_step(slot, e)
+        if step is not None:
+            moves.append((slot, step))
+        else:
+            texts.append((slot, _unwrapped(em, e)))
+    for slot, c in moves:
+        if c > 0:
+            lines.append(f"{ind}if int(r{slot}.max()) + {c} > hi{slot}:")
+        else:
+            lines.append(f"{ind}if int(r{slot}.min()) - {-c} < lo{slot}:")
         lines.append(f"{ind}    return None")
-        lines.append(f"{ind}x = blk[W{slot}]; x &= C{slot}; x |= e << S{slot}")
+    for slot, text in texts:
+        lines.append(f"{ind}e{slot} = np.subtract({text}, L{slot}).view(_U64)")
+        lines.append(f"{ind}if e{slot}.max() > M{slot}:")
+        lines.append(f"{ind}    return None")
+    for slot, c in moves:
+        lines.append(f"{ind}x = blk[W{slot}]; x += _U64(({c} << s{slot}) & {_MASK64})")
+    for slot, _ in texts:
+        lines.append(f"{ind}x = blk[W{slot}]; x &= C{slot}; x |= e{slot} << S{slot}")
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _constant_step(slot: int, e: Expr) -> int | None:
+    """c if `e` is the slot's own value plus or minus a literal c (0 is no step)."""
+    if not (isinstance(e, ir.Bin) and e.op in ("+", "-")):
+        return None
+    a, b = e.left, e.right
+    if e.op == "+" and isinstance(a, ir.Lit):
+        a, b = b, a
+    if not (isinstance(a, ir.Slot) and a.index == slot and isinstance(b, ir.Lit)) or not b.value:
+        return None
+    return b.value if e.op == "+" else -b.value
+
+
+def _unwrapped(em: VEmitter, e: Expr) -> str:
+    """`em(e)` without the wrap of a machine type at the top (see `_keyed_updates`)."""
+    if id(e) in em.names or not isinstance(e.ty, MachT):
+        return em(e)
+    if isinstance(e, ir.Bin) and e.op in ("+", "-", "*"):
+        return f"({em(e.left)} {e.op} {em(e.right)})"
+    if isinstance(e, ir.Un) and e.op == "-":
+        return f"(-{em(e.arg)})"
+    if isinstance(e, ir.Cast):
+        return em(e.arg)
+    return em(e)
 
 
 @dataclass(frozen=True)
@@ -282,13 +335,14 @@ class VCompiled:
 
 
 def field_params(layout: Any) -> tuple[tuple[Any, ...], ...]:
-    """Per slot of a packing `Layout` without u64 slots: (word, shift,
-    clear mask, offset, largest code), as `expand_keys` takes them."""
+    """Per slot of a packing `Layout` without u64 slots, as `expand_keys`
+    takes them: (word, shift, clear mask, offset, largest code) as numpy
+    scalars, then (shift, lowest value, highest value) as Python ints."""
     out = []
     for word, shift, width, lo in layout.fields:
         top = (1 << width) - 1
-        clear = ~(top << shift) & 0xFFFFFFFFFFFFFFFF
-        out.append((word, np.uint64(shift), np.uint64(clear), np.int64(lo), np.uint64(top)))
+        clear = ~(top << shift) & _MASK64
+        out.append((word, np.uint64(shift), np.uint64(clear), np.int64(lo), np.uint64(top), shift, lo, lo + top))
     return tuple(out)
 
 
@@ -300,7 +354,7 @@ def compile_vector(system: System) -> VCompiled:
     for keyed in (False, True):
         if keyed:
             lines += ["", "def expand_keys(F, K, P):", "    n = F.shape[1]", cols.rstrip("\n")]
-            lines += [f"    W{i}, S{i}, C{i}, L{i}, M{i} = P[{i}]" for i in written]
+            lines += [f"    W{i}, S{i}, C{i}, L{i}, M{i}, s{i}, lo{i}, hi{i} = P[{i}]" for i in written]
         else:
             lines += ["def expand(F):", "    n = F.shape[1]", cols.rstrip("\n")]
         lines += ["    enabled = np.zeros(n, dtype=bool)", "    blocks, parents, codes, viols = [], [], [], []"]
