@@ -130,8 +130,8 @@ class VectorExpander:
         move writes replaced, so fields a move leaves alone cost nothing.
         None if a new value does not fit its field (the layout must widen:
         `expand` and `Packing.pack` do that).  The frontier must fit."""
-        rows = layout.pack_columns(frontier)
-        out = self.code.expand_keys(frontier, np.ascontiguousarray(rows.T), field_params(layout))
+        packed = layout.pack_columns(frontier)
+        out = self.code.expand_keys(frontier, np.ascontiguousarray(packed.T), field_params(layout))
         if out is None:
             return None
         blocks, parents, codes, viols, enabled = out
@@ -165,4 +165,3 @@ class VectorExpander:
         if not open_mask or frontier.shape[1] == 0:
             return []
         return self.code.props(frontier, open_mask)
-

@@ -463,7 +463,6 @@ class StateStore:
         neg = np.flatnonzero(ref < 0)
         if not neg.size:
             return ref, np.zeros(0, dtype=np.int64)
-        # a new state's first occurrence (not always the key that stood for it)
         # a new state's first occurrence (not always the key that stood for
         # it): written back to front, `first` keeps each claimer's least key
         # (numpy assigns repeated indices in order; should it not, the

@@ -4,7 +4,9 @@ A frontier is a (slots x states) int64 matrix.  Each transition becomes a
 few array operations: one guard mask, one fail mask per check, one column
 per update, for every parameter value.  Successors are put in the same
 canonical order as the scalar expander's (frontier row, then move code),
-so both give identical state ids, counts and traces.
+so both give identical state ids, counts and traces.  A second function
+gives the successors packed instead of as columns (`expand_keys`): each
+from its parent's packed row and the fields its move writes.
 
 Usable when every slot fits in int64 with room for arithmetic (no u64,
 ranges within +-2^31): `supports` says.
@@ -26,7 +28,7 @@ from pinmc.ir.nodes import Expr
 from pinmc.ir.system import System, Transition
 from pinmc.ir.types import MachT, RangeT
 
-_LIMIT = 1 << 31
+_MASK64 = (1 << 64) - 1
 
 
 class _TooBig(Exception):
@@ -190,9 +192,9 @@ def _vec(x: Any, n: int, dtype: np.dtype) -> np.ndarray:
 
 _BOOL = np.dtype(bool)
 
-NAMESPACE = {"_vec": _vec, "_BOOL": _BOOL, "_U64": np.uint64, "_and": np.logical_and, "_or": np.logical_or, "_not": np.logical_not,
-             "_where": np.where, "_div": _vdiv, "_mod": _vmod, "_all": _bool_all, "_any": _bool_any,
-             "np": np}
+NAMESPACE = {"_vec": _vec, "_BOOL": _BOOL, "_U64": np.uint64, "_and": np.logical_and, "_or": np.logical_or,
+             "_not": np.logical_not, "_where": np.where, "_div": _vdiv, "_mod": _vmod, "_all": _bool_all,
+             "_any": _bool_any, "np": np}
 
 
 def _transition(t: Transition, base: int, lines: list[str], keyed: bool = False) -> None:
@@ -289,9 +291,6 @@ def _keyed_updates(t: Transition, ind: str, em: VEmitter, read: list[int], lines
         lines.append(f"{ind}x = blk[W{slot}]; x += _U64(({c} << s{slot}) & {_MASK64})")
     for slot, _ in texts:
         lines.append(f"{ind}x = blk[W{slot}]; x &= C{slot}; x |= e{slot} << S{slot}")
-
-
-_MASK64 = (1 << 64) - 1
 
 
 def _constant_step(slot: int, e: Expr) -> int | None:
