@@ -331,3 +331,15 @@ def test_long_traces_are_elided(tmp_path):
     assert elided[0].highlighted == ["n", f"{dot.HEAD} \u2192 ", f"{50 - dot.TAIL}"]
     assert "\u22ee" in [t for n in els if "time" in n.classes for t in n.texts]
     assert (out / "report.html").read_text().count("<code>t.go</code>") == 50  # the table keeps every step
+
+
+def test_step_source_counts_lines_as_the_parser_does():
+    """A form feed, a lone carriage return or a Unicode line separator in
+    a comment above a step does not shift the step's source text."""
+    from pinmc.report.json import step_source
+    from pinmc.source import SourceFile, Span
+
+    text = "// a\x0cb\r c\u2028d\nstep: when x > 0 {\r\n    x = 1\n}\nrest\n"
+    span = Span(SourceFile("s.pin", text), 2, 1, 2, 5)
+    assert step_source(span, 4) == "step: when x > 0 {\n    x = 1\n}"
+    assert step_source(span, None) == "step: when x > 0 {"

@@ -42,9 +42,10 @@ def trace_json(system: System, v: Verdict) -> dict[str, Any] | None:
 
 def step_source(span: Span, end_line: int | None) -> str:
     """The source text of a step declaration: its whole lines, from its
-    label to the end of its body."""
-    lines = span.file.text.splitlines()
-    return "\n".join(lines[span.line - 1:max(end_line or span.end_line, span.end_line)])
+    label to the end of its body (lines as the parser counts them: a form
+    feed or a lone carriage return does not end one)."""
+    last = max(end_line or span.end_line, span.end_line)
+    return "\n".join(span.file.line_text(k) for k in range(span.line, last + 1))
 
 
 def result_json(system: System, result: Result, spec_file: str, proposal_file: str | None,
