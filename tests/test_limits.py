@@ -151,6 +151,28 @@ def test_limits_are_checked_inside_a_level(monkeypatch: pytest.MonkeyPatch) -> N
     assert 2000 <= r.stats.states < 2000 + 64 * 20 and before < 2000
 
 
+@pytest.mark.parametrize("more", [{}, {"workers": 2, "split": "stages", "parallel_from": 0},
+                                  {"workers": 2, "split": "hash", "parallel_from": 0},
+                                  {"spill": "SPILL", "spill_states": 1000}], ids=["one", "stages", "hash", "spill"])
+def test_a_search_stops_short_of_the_ids_a_store_can_number(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                             more: dict) -> None:
+    """A visited set in memory numbers states with 32-bit ids: a search
+    stops in time (a limit, exit 3), with every search strategy; a spilling
+    one numbers them with 64 and goes on."""
+    monkeypatch.setattr(bfs, "MAX_IDS", 20_000)  # so id_cap is 10,000 for pin_bias (8 moves)
+    assert bfs.id_cap(8) == 10_000
+    if "spill" in more:
+        more = {**more, "spill": str(tmp_path)}
+    system = compile_spec("specs/pin_bias.pin", None, {"GETS": 60})
+    r = bfs.check(system, Options(por=False, symmetry=False, **more))  # type: ignore[arg-type]
+    if "spill" in more:
+        assert r.stats.complete and r.stats.states == 33_489
+        return
+    assert not r.stats.complete and r.stats.limit == bfs.cap_text(10_000)
+    assert r.stats.limit == "10,000 states, near the 20,000 a visited set in memory can number (--spill DIR holds more)"
+    assert 10_000 <= r.stats.states < 20_000
+
+
 def test_batches_give_the_same_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cutting levels into batches changes nothing: counts, verdicts and
     traces, with reductions on and off (the cycle proviso of partial-order

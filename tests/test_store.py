@@ -1056,3 +1056,18 @@ def test_packed_store_holds_the_same_states(pin_bias: System, monkeypatch: pytes
     assert any(start is not None and states > start for states, start in recodes), "a recode within a level"
     assert [(v.prop, v.status, v.trace) for v in narrow.verdicts()] == \
         [(v.prop, v.status, v.trace) for v in full.verdicts()]
+
+
+def test_wide_parents_keep_ids_past_32_bits() -> None:
+    """A spilling store's buffer files states whose parents are ids of
+    states anywhere, past 2^31 too; a store holds at most MAX_IDS states."""
+    from pinmc.engines.explicit import store as store_module
+
+    s = StateStore(1, wide_parents=True)
+    far = np.array([(1 << 40) + 5, (1 << 33)], dtype=np.int64)
+    ids, new = s.insert(np.array([[7], [9]], dtype=np.uint64), far, np.array([1, 2], dtype=np.int64))
+    assert new.tolist() == [0, 1] and s.parent[:2].tolist() == far.tolist()
+    narrow = StateStore(1)
+    narrow.n = store_module.MAX_IDS - 1
+    with pytest.raises(RuntimeError, match="cannot hold more than 2,147,483,647 states"):
+        narrow.insert(np.array([[7], [9]], dtype=np.uint64), np.zeros(2, np.int64), np.zeros(2, np.int64))

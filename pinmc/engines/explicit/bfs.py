@@ -25,7 +25,7 @@ from pinmc.engines.explicit.packing import Packing
 from pinmc.engines.explicit.partition import unpack_columns
 from pinmc.engines.explicit.por import Reduction
 from pinmc.engines.explicit.spill import SpillStore, make_store
-from pinmc.engines.explicit.store import Layout
+from pinmc.engines.explicit.store import MAX_IDS, Layout
 from pinmc.engines.explicit.symmetry import Symmetry, analyse, concretize
 from pinmc.engines.explicit.vector import compile_vector, supports
 from pinmc.engines.resources import Watch, memory_text, resident
@@ -41,6 +41,21 @@ HandOver = Callable[[Any, np.ndarray, Watch, float], None]
 # this is cut into batches, with the limits (--timeout, --memory,
 # --max-states) checked between them; the result does not depend on it
 CHUNK = 1 << 15
+# an in-memory search stops this many chunks' worth of new states (at most
+# CHUNK times the moves each) short of the states a store can number
+CAP_CHUNKS = 64
+
+
+def id_cap(moves: int) -> int:
+    """The states after which an in-memory search stops (a limit, exit 3)
+    so that the batches under way (pipelines run ahead) still get ids."""
+    return MAX_IDS - min(MAX_IDS // 2, CAP_CHUNKS * CHUNK * moves)
+
+
+def cap_text(cap: int) -> str:
+    """How a stop at `id_cap` is named."""
+    return (f"{cap:,} states, near the {MAX_IDS:,} a visited set in memory can number "
+            "(--spill DIR holds more)")
 
 
 def _rss() -> int:
@@ -97,6 +112,8 @@ class Search:
         if por is not None and por.active and self.sym is not None:
             self.notes.append("partial-order reduction off: it is not combined with symmetry reduction")
         self.targets = targets  # stop after the level where all of these are found
+        # a visited set in memory numbers states with 32-bit ids (a spilling one, with 64)
+        self.cap = id_cap(move_count(system)) if options.spill is None else None
         # told when the narrow packing widens, with the layout before (what
         # holds the packed states follows; a pipeline replaces it)
         self.widened: Callable[[Layout], None] = self._recode
@@ -237,6 +254,8 @@ class Search:
         opts = self.options
         if opts.max_states is not None and self.store.n >= opts.max_states:
             return f"--max-states {opts.max_states}"
+        if self.cap is not None and self.store.n >= self.cap:
+            return cap_text(self.cap)
         if watch.out_of_memory() and isinstance(self.store, SpillStore):
             self.store.flush()
             if not watch.out_of_memory():

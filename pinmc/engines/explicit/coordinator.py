@@ -129,6 +129,7 @@ class Plan:
     max_states: int | None
     deadlocks: bool  # the system has a deadlock property
     open_props: int  # properties not yet hit (bit k = property k)
+    cap: int | None = None  # states after which the search stops (`bfs.id_cap`)
     n: int = 1  # states so far
     base: int = 0  # global id of the first state of the frontier level
     size: int = 1  # states in the frontier level
@@ -161,6 +162,8 @@ class Plan:
             self.limit = f"--max-depth {self.max_depth}"
         if self.limit is None and self.max_states is not None and self.n >= self.max_states:
             self.limit = f"--max-states {self.max_states}"
+        if self.limit is None and self.cap is not None and self.n >= self.cap:
+            self.limit = bfs.cap_text(self.cap)
         self.limit = self.limit or resources
         if self.limit is not None:
             self.final = True
@@ -188,6 +191,8 @@ class Plan:
             self.limit = interrupt
             if self.limit is None and self.max_states is not None and self.n + self.found >= self.max_states:
                 self.limit = f"--max-states {self.max_states}"
+            if self.limit is None and self.cap is not None and self.n + self.found >= self.cap:
+                self.limit = bfs.cap_text(self.cap)
             self.limit = self.limit or resources
             if self.limit is None:
                 self.lo = nxt
@@ -299,7 +304,7 @@ class Coordinator:
         start = last = time.monotonic()
         watch = Watch(opts.timeout, opts.memory, start)
         team: Team = self._local()
-        plan = Plan(1, opts.max_depth, opts.max_states, s.want_deadlock, s.open_props)
+        plan = Plan(1, opts.max_depth, opts.max_states, s.want_deadlock, s.open_props, s.cap)
         try:
             with Interrupt() as interrupt:
                 def external() -> External:

@@ -110,7 +110,7 @@ class SpillStore:
         self.budget = max(1, budget)
         self.base = 0  # ids below this are on disk
         self.codes = codes
-        self.buffer = StateStore(words, codes=codes)
+        self.buffer = StateStore(words, codes=codes, wide_parents=True)  # parents: ids of all states
         self.runs: list[Run] = []
         self.written = 0  # runs written, merges included (statistics)
         self.level_start: int | None = None
@@ -214,7 +214,7 @@ class SpillStore:
         with open(self._code_path, "ab") as f:
             b.code[:n].astype(np.int64).tofile(f)
         self.base += n
-        self.buffer = StateStore(self.words, codes=self.codes)
+        self.buffer = StateStore(self.words, codes=self.codes, wide_parents=True)
         if self.level_start is not None:  # the new buffer holds only states of this level
             self.buffer.level_start = 0
         self._compact()

@@ -454,6 +454,9 @@ class Stages:
         """--timeout, --memory or Ctrl-C, as `Search.run` names them."""
         if self.interrupt.hit:
             return "interrupted (Ctrl-C)"
+        cap = self.search.cap
+        if cap is not None and self.n >= cap:
+            return bfs.cap_text(cap)
         watch = self.watch
         if watch.out_of_time():
             return f"{timeout_text(watch.timeout)} reached"  # type: ignore[arg-type]

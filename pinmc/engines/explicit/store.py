@@ -230,6 +230,9 @@ def _empty(groups: int) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(groups * _GROUP, dtype=np.uint8), np.zeros(groups * _GROUP, dtype=np.int32)
 
 
+MAX_IDS = (1 << 31) - 1  # states a StateStore holds at most: its table and parents keep int32 ids
+
+
 def code_dtype(codes: int) -> np.dtype:
     """The narrowest integer type for move codes 0 .. codes-1."""
     if codes <= 1 << 8:
@@ -244,13 +247,16 @@ def code_dtype(codes: int) -> np.dtype:
 class StateStore:
     """Packed states, their parents and the move that first reached them.
 
-    `codes` bounds the move codes (it picks the width of `code`)."""
+    `codes` bounds the move codes (it picks the width of `code`).  A store
+    holds at most `MAX_IDS` states; `wide_parents` lets its parents be ids
+    of states held elsewhere, any number of them (a spilling store's
+    buffer)."""
 
-    def __init__(self, words: int, capacity: int = 1 << 12, codes: int = 1 << 31):
+    def __init__(self, words: int, capacity: int = 1 << 12, codes: int = 1 << 31, wide_parents: bool = False):
         self.words = words
         self.n = 0
         self.rows = np.zeros((capacity, words), dtype=np.uint64)
-        self.parent = np.zeros(capacity, dtype=np.int32)
+        self.parent = np.zeros(capacity, dtype=np.int64 if wide_parents else np.int32)
         self.code = np.zeros(capacity, dtype=code_dtype(codes))
         self._groups = 0
         self._tags = np.zeros(0, dtype=np.uint8)  # per slot: 0 empty, else 1 + 7 bits of the hash
@@ -443,6 +449,8 @@ class StateStore:
         m = keys.shape[0]
         if m == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if self.n + m > MAX_IDS:  # searches stop well before (bfs.id_cap): reaching it is a bug
+            raise RuntimeError(f"the visited set cannot hold more than {MAX_IDS:,} states")
         self._reserve(m)
         if h is None:
             h = _hash(keys)
