@@ -153,24 +153,28 @@ def test_limits_are_checked_inside_a_level(monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.parametrize("more", [{}, {"workers": 2, "split": "stages", "parallel_from": 0},
                                   {"workers": 2, "split": "hash", "parallel_from": 0},
-                                  {"spill": "SPILL", "spill_states": 1000}], ids=["one", "stages", "hash", "spill"])
+                                  {"spill": "SPILL", "spill_states": 20_000}], ids=["one", "stages", "hash", "spill"])
 def test_a_search_stops_short_of_the_ids_a_store_can_number(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                              more: dict) -> None:
     """A visited set in memory numbers states with 32-bit ids: a search
-    stops in time (a limit, exit 3), with every search strategy; a spilling
-    one numbers them with 64 and goes on."""
-    monkeypatch.setattr(bfs, "MAX_IDS", 20_000)  # so id_cap is 10,000 for pin_bias (8 moves)
-    assert bfs.id_cap(8) == 10_000
+    stops in time (a limit, exit 3), with every search strategy, leaving
+    room for the new states of what is under way (chunks of CHUNK frontier
+    states, 8 moves each; the pipeline's batches out); a spilling one
+    numbers them with 64 bits and goes on."""
+    monkeypatch.setattr(bfs, "MAX_IDS", 100_000)
+    monkeypatch.setattr(bfs, "CHUNK", 64)
+    cap = 100_000 - 64 * 64 * 8  # id_cap for pin_bias's 8 moves
+    assert bfs.id_cap(8) == cap == 67_232
     if "spill" in more:
         more = {**more, "spill": str(tmp_path)}
-    system = compile_spec("specs/pin_bias.pin", None, {"GETS": 60})
+    system = compile_spec("specs/pin_bias.pin", None, {"GETS": 200})
     r = bfs.check(system, Options(por=False, symmetry=False, **more))  # type: ignore[arg-type]
     if "spill" in more:
-        assert r.stats.complete and r.stats.states == 33_489
+        assert r.stats.complete and r.stats.states == 363_609
         return
-    assert not r.stats.complete and r.stats.limit == bfs.cap_text(10_000)
-    assert r.stats.limit == "10,000 states, near the 20,000 a visited set in memory can number (--spill DIR holds more)"
-    assert 10_000 <= r.stats.states < 20_000
+    assert not r.stats.complete and r.stats.limit == bfs.cap_text(cap)
+    assert r.stats.limit == "67,232 states, near the 100,000 a visited set in memory can number (--spill DIR holds more)"
+    assert cap // 2 <= r.stats.states < 100_000
 
 
 def test_batches_give_the_same_search(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -455,7 +455,7 @@ class Stages:
         if self.interrupt.hit:
             return "interrupted (Ctrl-C)"
         cap = self.search.cap
-        if cap is not None and self.n >= cap:
+        if cap is not None and self.n + sum(b.size for b in self.sent) >= cap:  # the candidates out may all be new
             return bfs.cap_text(cap)
         watch = self.watch
         if watch.out_of_time():
