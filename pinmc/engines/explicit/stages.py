@@ -451,7 +451,8 @@ class Stages:
             self._expand()
 
     def _limit(self) -> str | None:
-        """--timeout, --memory or Ctrl-C, as `Search.run` names them."""
+        """--timeout, --memory, Ctrl-C or the states the store can number,
+        as `Search.run` names them."""
         if self.interrupt.hit:
             return "interrupted (Ctrl-C)"
         cap = self.search.cap
