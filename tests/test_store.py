@@ -1071,3 +1071,15 @@ def test_wide_parents_keep_ids_past_32_bits() -> None:
     narrow.n = store_module.MAX_IDS - 1
     with pytest.raises(RuntimeError, match="cannot hold more than 2,147,483,647 states"):
         narrow.insert(np.array([[7], [9]], dtype=np.uint64), np.zeros(2, np.int64), np.zeros(2, np.int64))
+
+
+def test_least_by_label_whatever_the_order_of_values() -> None:
+    """`_least_by` gives each element its label's least value: written back
+    to front when values increase, and through its check when they do not."""
+    from pinmc.engines.explicit.store import _least_by
+
+    rng = np.random.default_rng(3)
+    label = rng.integers(0, 40, 500)
+    for value in (np.arange(500, dtype=np.int64), rng.permutation(500).astype(np.int64)):
+        want = [min(int(v) for l2, v in zip(label, value) if l2 == l1) for l1 in label]
+        assert _least_by(label, value, 40).tolist() == want

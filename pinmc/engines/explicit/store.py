@@ -152,25 +152,32 @@ def firsts(keys: np.ndarray, h: np.ndarray) -> np.ndarray:
     through a small table, so a few may be left in (rows that meet a
     different row there); `StateStore.insert` finds those."""
     m = keys.shape[0]
-    if exact(keys.shape[1]) and m:
-        # equal hashes are equal rows: a table written back to front keeps
-        # each slot's first row (numpy assigns repeated indices in order;
-        # should it not, the check below sends the batch the general way)
+    if exact(keys.shape[1]) and m:  # equal hashes are equal rows: the first row of each slot stands
         size = 1 << max(4, (8 * m).bit_length())
-        slot = h.view(np.int64) & np.int64(size - 1)
         idx = np.arange(m, dtype=np.int64)
-        table = np.empty(size, dtype=np.int64)  # read only where written
-        table[slot[::-1]] = idx[::-1]
-        rep = table[slot]
-        same = h[rep] == h
-        if not (same & (rep > idx)).any():
-            return np.flatnonzero((rep == idx) | ~same)
+        rep = _least_by(h.view(np.int64) & np.int64(size - 1), idx, size)
+        return np.flatnonzero((rep == idx) | (h[rep] != h))
     rep = StateStore._dedup(keys, h)
     first = np.full(m, m, dtype=np.int64)
     np.minimum.at(first, rep, np.arange(m, dtype=np.int64))
     mark = np.zeros(m + 1, dtype=bool)
     mark[first] = True
     return np.flatnonzero(mark[:m])
+
+
+def _least_by(label: np.ndarray, value: np.ndarray, size: int) -> np.ndarray:
+    """For each element, the least `value` among the elements with its
+    `label` (labels below `size`).  A table written back to front keeps
+    each label's first value, the least when values increase (numpy
+    assigns repeated indices in order); where that does not hold, the
+    check puts the least there the slow way."""
+    table = np.empty(size, dtype=np.int64)  # read only where written
+    table[label[::-1]] = value[::-1]
+    least = table[label]
+    if (least > value).any():
+        np.minimum.at(table, label, value)
+        least = table[label]
+    return least
 
 
 def _zero_bytes(x: np.ndarray) -> np.ndarray:
@@ -471,18 +478,10 @@ class StateStore:
         neg = np.flatnonzero(ref < 0)
         if not neg.size:
             return ref, np.zeros(0, dtype=np.int64)
-        # a new state's first occurrence (not always the key that stood for
-        # it): written back to front, `first` keeps each claimer's least key
-        # (numpy assigns repeated indices in order; should it not, the
-        # check puts the least there the slow way)
+        # a new state's first occurrence: the least key of those its
+        # claimer stood for (not always the claimer itself)
         winner = -ref[neg] - 1
-        first = np.empty(m, dtype=np.int64)  # read only where written
-        first[winner[::-1]] = neg[::-1]
-        least = first[winner]
-        if (least > neg).any():
-            np.minimum.at(first, winner, neg)
-            least = first[winner]
-        is_first = least == neg
+        is_first = _least_by(winner, neg, m) == neg
         new = neg[is_first]  # in increasing order, as `neg` is
         remap = np.empty(m, dtype=np.int64)  # claimer -> id
         remap[winner[is_first]] = np.arange(self.n, self.n + new.size, dtype=np.int64)
